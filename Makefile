@@ -1,0 +1,42 @@
+# The two commands a newcomer needs: `make run` (the demo) and `make test`.
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+LOCAL := DEBUG=true
+APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
+
+.PHONY: run test lint format simulate chromium clean
+
+run: $(VENV)/.runtime
+	$(LOCAL) $(PYTHON) manage.py migrate --noinput
+	$(LOCAL) $(PYTHON) manage.py demo
+	$(LOCAL) $(PYTHON) manage.py runserver 127.0.0.1:8000
+
+test: $(VENV)/.dev chromium
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest
+
+# Posts, edits and deletes demo updates every few seconds: watch the demo page move.
+simulate: $(VENV)/.runtime
+	$(LOCAL) $(PYTHON) manage.py simulate_event demo-keynote
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+# The browser tests drive Debian's Chromium; Playwright must never download one.
+chromium:
+	@command -v chromium >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq chromium; }
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3

@@ -1,0 +1,177 @@
+"""Entries (one event's live blog) and the short updates posted to them.
+
+Every change a reader must see (an update created, edited or deleted) takes
+the next value of its entry's change counter, ``Entry.version``. The counter is
+bumped with an UPDATE on the entry row, which holds that row's lock until the
+transaction commits, so writes to one entry are serialized and commit in
+counter order. A reader's cursor is simply the counter value it has seen:
+"everything with a version above my cursor" can never skip a change that
+committed late, and the cursor depends only on the entry's state, so readers
+who are up to date share one cacheable URL.
+"""
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+from django.urls import reverse
+from django.utils import timezone
+
+from blog.rendering import render_markdown
+
+
+def default_time_zone():
+    return settings.TIME_ZONE
+
+
+def validate_time_zone(value):
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError("%(value)s is not a known time zone.", params={"value": value})
+
+
+class EntryQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(is_live=True)
+
+    def bump_version(self, entry_id):
+        """Take the next change number for an entry, locking its row until commit.
+
+        Call inside a transaction: the row lock is what makes concurrent writers
+        to one entry commit in the order of the numbers they took.
+        """
+        self.filter(pk=entry_id).update(version=F("version") + 1)
+        return self.filter(pk=entry_id).values_list("version", flat=True).get()
+
+
+class Entry(models.Model):
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    body = models.TextField("intro", blank=True, help_text="Markdown.")
+    body_html = models.TextField(blank=True, editable=False)
+    created = models.DateTimeField(default=timezone.now)
+    is_live = models.BooleanField(
+        "live", default=True, help_text="Untick when the event is over: readers stop polling."
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        default=default_time_zone,
+        validators=[validate_time_zone],
+        help_text="Update times are shown in this zone, e.g. Europe/Paris.",
+    )
+    # The entry's change counter; see the module docstring. Only bump_version() writes it.
+    version = models.PositiveBigIntegerField(default=0, editable=False)
+
+    objects = EntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name_plural = "entries"
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_markdown(self.body)
+        if self.pk is not None and not self._state.adding and kwargs.get("update_fields") is None:
+            # An entry form loaded minutes ago holds a stale counter: writing it
+            # back would hand out change numbers again and readers would miss updates.
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "version"
+            ]
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("blog:entry_detail", args=[self.slug])
+
+    @property
+    def zone(self):
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class ChangeQuerySet(models.QuerySet):
+    def changed_between(self, since, until):
+        """Rows changed after cursor ``since``, up to and including cursor ``until``.
+
+        The upper bound makes a response exactly "the changes from since to
+        until", even if a writer commits between the queries that build it.
+        """
+        return self.filter(version__gt=since, version__lte=until)
+
+
+class LiveUpdate(models.Model):
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="updates")
+    content = models.TextField(help_text="Markdown.")
+    content_html = models.TextField(blank=True, editable=False)
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+    modified = models.DateTimeField(auto_now=True)
+    version = models.PositiveBigIntegerField(default=0, editable=False)
+
+    objects = ChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created", "id"]
+        indexes = [models.Index(fields=["entry", "version"])]
+
+    def __str__(self):
+        first_line = self.content.strip().splitlines()[0] if self.content.strip() else ""
+        return first_line[:60] or f"Update {self.pk}"
+
+    def save(self, *args, **kwargs):
+        self.content_html = render_markdown(self.content)
+        with transaction.atomic():
+            self.version = Entry.objects.bump_version(self.entry_id)
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version", "content_html"}
+            super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return f"{self.entry.get_absolute_url()}#update-{self.pk}"
+
+    def local_created(self):
+        """The update's time in its entry's display zone."""
+        return timezone.localtime(self.created, self.entry.zone)
+
+    def local_created_iso(self):
+        """ISO 8601 with the zone's offset, to the second (HTML allows at most milliseconds)."""
+        return self.local_created().isoformat(timespec="seconds")
+
+    def local_time(self):
+        """The update's time as HH:MM in its entry's display zone."""
+        return self.local_created().strftime("%H:%M")
+
+
+class DeletedUpdate(models.Model):
+    """A tombstone, so readers who saw an update learn that it was deleted."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="deletions")
+    update_id = models.BigIntegerField()
+    version = models.PositiveBigIntegerField()
+
+    objects = ChangeQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["entry", "version"])]
+
+    def __str__(self):
+        return f"Update {self.update_id} deleted"
+
+    @classmethod
+    def record(cls, update):
+        with transaction.atomic():
+            version = Entry.objects.bump_version(update.entry_id)
+            return cls.objects.create(entry_id=update.entry_id, update_id=update.pk, version=version)
+
+
+# A receiver rather than LiveUpdate.delete(): a queryset delete() (the admin's
+# bulk action) never calls the model method, but it does send this signal.
+@receiver(post_delete, sender=LiveUpdate, dispatch_uid="record_deleted_update")
+def record_deleted_update(sender, instance, origin=None, **kwargs):
+    deleting_whole_entry = isinstance(origin, Entry) or getattr(origin, "model", None) is Entry
+    if not deleting_whole_entry:
+        DeletedUpdate.record(instance)

@@ -1,0 +1,124 @@
+"""The author's quick loop in the admin."""
+
+import re
+from http import HTTPStatus
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from blog.models import LiveUpdate
+from blog.tests.factories import make_entry, make_update
+
+pytestmark = pytest.mark.django_db
+
+ADD_UPDATE = reverse("admin:blog_liveupdate_add")
+
+
+def post_update(client, entry, content, button="_save", **extra):
+    data = {"entry": entry.pk, "content": content, "created_0": "", "created_1": "", button: "1", **extra}
+    return client.post(ADD_UPDATE, data)
+
+
+def test_author_logs_in_and_posts_an_update(client, django_user_model):
+    django_user_model.objects.create_superuser("author", "a@example.com", "pw-for-tests")
+    entry = make_entry()
+    login = client.post(
+        reverse("admin:login"), {"username": "author", "password": "pw-for-tests", "next": ADD_UPDATE}
+    )
+    assert login.status_code == HTTPStatus.FOUND
+    before = timezone.now()
+    response = post_update(client, entry, "Doors open")
+    assert response.status_code == HTTPStatus.FOUND
+    update = LiveUpdate.objects.get()
+    assert (update.entry, update.content_html) == (entry, "<p>Doors open</p>")
+    assert update.created >= before, "a blank time means the moment of posting"
+    assert "Doors open" in client.get(entry.get_absolute_url()).content.decode()
+
+
+def test_save_and_add_another_keeps_the_entry_selected(admin_client):
+    entry = make_entry(title="Election night")
+    response = post_update(admin_client, entry, "First", button="_addanother")
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.url == f"{ADD_UPDATE}?entry={entry.pk}"
+    form = admin_client.get(response.url).content.decode()
+    assert f'<option value="{entry.pk}" selected>Election night</option>' in form
+    assert re.search(r'<textarea name="content"[^>]*>\s*</textarea>', form), "content starts blank"
+
+
+def test_update_can_be_back_dated(admin_client):
+    entry = make_entry(time_zone="UTC")
+    post_update(admin_client, entry, "Earlier", created_0="2026-05-01", created_1="09:15:00")
+    assert LiveUpdate.objects.get().local_time() == "09:15"
+
+
+def test_update_without_content_is_a_form_error_not_a_500(admin_client):
+    response = post_update(admin_client, make_entry(), "")
+    assert response.status_code == HTTPStatus.OK
+    assert "This field is required" in response.content.decode()
+    assert not LiveUpdate.objects.exists()
+
+
+def test_update_list_is_newest_first_filterable_and_searchable(admin_client):
+    entry, other = make_entry(), make_entry()
+    make_update(entry, content="alpha", created="2026-01-01T10:00:00Z")
+    make_update(entry, content="bravo", created="2026-01-01T11:00:00Z")
+    make_update(other, content="charlie")
+    changelist = reverse("admin:blog_liveupdate_changelist")
+    html = admin_client.get(changelist).content.decode()
+    assert html.index("bravo") < html.index("alpha")
+    filtered = admin_client.get(changelist, {"entry__id__exact": entry.pk}).content.decode()
+    assert "charlie" not in filtered
+    searched = admin_client.get(changelist, {"q": "bravo"}).content.decode()
+    assert "bravo" in searched and "alpha" not in searched
+
+
+def test_update_can_be_edited_and_deleted(admin_client):
+    update = make_update(content="Typo")
+    change = reverse("admin:blog_liveupdate_change", args=[update.pk])
+    admin_client.post(
+        change,
+        {"entry": update.entry_id, "content": "Fixed", "created_0": "2026-01-01", "created_1": "10:00:00"},
+    )
+    update.refresh_from_db()
+    assert update.content_html == "<p>Fixed</p>"
+    admin_client.post(reverse("admin:blog_liveupdate_delete", args=[update.pk]), {"post": "yes"})
+    assert not LiveUpdate.objects.exists()
+
+
+def test_entry_autocomplete_finds_entries_by_title(admin_client):
+    entry = make_entry(title="Product launch")
+    response = admin_client.get(
+        reverse("admin:autocomplete"),
+        {"term": "launch", "app_label": "blog", "model_name": "liveupdate", "field_name": "entry"},
+    )
+    assert [r["id"] for r in response.json()["results"]] == [str(entry.pk)]
+
+
+def test_entry_list_shows_live_status_update_count_and_a_post_link(admin_client):
+    entry = make_entry(title="Keynote")
+    make_update(entry)
+    make_update(entry)
+    html = admin_client.get(reverse("admin:blog_entry_changelist")).content.decode()
+    assert '<td class="field-update_count">2</td>' in html
+    assert f'href="{ADD_UPDATE}?entry={entry.pk}">Post an update</a>' in html
+    assert 'alt="True"' in html  # the live icon
+
+
+def test_entry_form_prepopulates_the_slug_and_links_to_the_site(admin_client):
+    entry = make_entry()
+    add_form = admin_client.get(reverse("admin:blog_entry_add")).content.decode()
+    assert "prepopulated_fields" in add_form or "data-prepopulated-field" in add_form
+    change_form = admin_client.get(reverse("admin:blog_entry_change", args=[entry.pk])).content.decode()
+    assert "View on site" in change_form
+    assert "Post an update" in change_form
+
+
+def test_entry_with_unknown_time_zone_is_a_form_error(admin_client):
+    response = admin_client.post(
+        reverse("admin:blog_entry_add"),
+        {"title": "T", "slug": "t", "body": "", "is_live": "on", "time_zone": "Nowhere/Special",
+         "created_0": "2026-01-01", "created_1": "10:00:00"},
+    )  # fmt: skip
+    assert response.status_code == HTTPStatus.OK
+    assert "Select a valid choice" in response.content.decode()

@@ -1,0 +1,27 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from blog.models import Entry, LiveUpdate
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_creates_an_entry_with_updates_and_an_admin_once(settings, capsys):
+    settings.DEBUG = True
+    call_command("demo")
+    call_command("demo")
+    assert Entry.objects.count() == 1
+    assert LiveUpdate.objects.count() >= 5
+    admin = get_user_model().objects.get(username="admin")
+    assert admin.is_superuser and admin.check_password("liveblog")
+    output = capsys.readouterr().out
+    assert "http://127.0.0.1:8000/admin/" in output
+    assert "password: liveblog" in output
+
+
+def test_demo_refuses_to_run_in_production(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("demo")
+    assert not get_user_model().objects.exists()

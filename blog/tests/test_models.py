@@ -1,0 +1,68 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from blog.models import DeletedUpdate, Entry, LiveUpdate
+from blog.tests.factories import make_entry, make_update
+
+pytestmark = pytest.mark.django_db
+
+
+def test_entry_created_with_title_slug_and_body_is_public_and_live(settings):
+    entry = Entry.objects.create(title="Keynote", slug="keynote", body="Intro")
+    assert entry.is_live
+    assert entry.time_zone == settings.TIME_ZONE
+    assert Entry.objects.live().get() == entry
+
+
+def test_entry_time_zone_must_be_a_real_zone():
+    entry = make_entry(time_zone="Mars/Olympus_Mons")
+    with pytest.raises(ValidationError):
+        entry.full_clean()
+
+
+def test_update_time_is_shown_in_the_entrys_zone():
+    entry = make_entry(time_zone="America/New_York")
+    update = make_update(entry, created="2026-07-04T16:05:00+00:00")
+    update.refresh_from_db()
+    assert update.local_time() == "12:05"
+
+
+def test_every_change_to_an_entrys_updates_takes_the_next_version():
+    entry = make_entry()
+    first = make_update(entry)
+    second = make_update(entry)
+    first.content = "Edited"
+    first.save()
+    second.delete()
+    first.refresh_from_db()
+    entry.refresh_from_db()
+    assert (first.version, entry.version) == (3, 4)
+    assert DeletedUpdate.objects.get().version == 4
+
+
+def test_saving_a_stale_entry_does_not_move_its_version_back():
+    """An entry form opened before updates were posted must not rewind the counter."""
+    entry = make_entry()
+    stale = Entry.objects.get(pk=entry.pk)
+    make_update(entry)
+    stale.title = "Renamed"
+    stale.save()
+    assert Entry.objects.get(pk=entry.pk).version == 1
+
+
+def test_queryset_delete_leaves_a_tombstone_per_update():
+    entry = make_entry()
+    ids = {make_update(entry).pk, make_update(entry).pk}
+    LiveUpdate.objects.filter(entry=entry).delete()
+    assert set(DeletedUpdate.objects.values_list("update_id", flat=True)) == ids
+
+
+def test_deleting_an_entry_deletes_its_updates_without_tombstones():
+    entry = make_update().entry
+    entry.delete()
+    assert not LiveUpdate.objects.exists()
+    assert not DeletedUpdate.objects.exists()
+
+
+def test_update_str_is_its_first_line():
+    assert str(make_update(content="First line\n\nMore")) == "First line"

@@ -1,0 +1,65 @@
+"""Settings come from the environment, with safe defaults."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+A_REAL_KEY = "a-real-secret-for-this-test-0123456789"
+
+
+def read_setting(expression, **environment):
+    """Evaluate ``expression`` on the settings of a fresh interpreter with exactly this environment."""
+    env = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "liveblog.settings", **environment}
+    code = f"from django.conf import settings; print({expression})"
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = read_setting("settings.DEBUG")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_the_development_key():
+    result = read_setting("settings.DEBUG", SECRET_KEY="django-insecure-local-development-only")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_debug_is_off_unless_asked_for():
+    assert read_setting("settings.DEBUG", SECRET_KEY=A_REAL_KEY).stdout.strip() == "False"
+
+
+def test_local_development_gets_a_development_only_key():
+    result = read_setting("settings.SECRET_KEY", DEBUG="true")
+    assert result.stdout.startswith("django-insecure-")
+
+
+def test_time_zone_comes_from_the_environment():
+    result = read_setting("settings.TIME_ZONE", SECRET_KEY=A_REAL_KEY, TIME_ZONE="Europe/Paris")
+    assert result.stdout.strip() == "Europe/Paris"
+
+
+def test_allowed_hosts_come_from_the_environment():
+    result = read_setting(
+        "settings.ALLOWED_HOSTS", SECRET_KEY=A_REAL_KEY, ALLOWED_HOSTS="a.example,b.example"
+    )
+    assert result.stdout.strip() == "['a.example', 'b.example']"
+
+
+@pytest.mark.parametrize(
+    ("environment", "engine"),
+    [
+        ({}, "django.db.backends.sqlite3"),
+        ({"DATABASE_URL": "postgres://u@db.example:5432/live"}, "django.db.backends.postgresql"),
+    ],
+)
+def test_database_comes_from_database_url_with_sqlite_as_the_default(environment, engine):
+    result = read_setting("settings.DATABASES['default']['ENGINE']", SECRET_KEY=A_REAL_KEY, **environment)
+    assert result.stdout.strip() == engine
