@@ -1,16 +1,70 @@
+from http import HTTPStatus
+
+from django.conf import settings
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
+from blog import live
 from blog.models import Entry
+
+
+def cache_publicly(response):
+    """Let browsers and the CDN share this response for one poll interval.
+
+    stale-if-error lets a CDN keep serving the last good copy while the origin
+    is down; the reader's cursor makes any staleness self-correcting.
+    """
+    seconds = settings.LIVE_POLL_INTERVAL
+    patch_cache_control(
+        response, public=True, max_age=seconds, stale_while_revalidate=seconds, stale_if_error=300
+    )
+    return response
+
+
+def json_error(status, message):
+    return JsonResponse({"error": message}, status=status)
 
 
 @require_safe
 def entry_list(request):
-    return render(request, "blog/entry_list.html", {"entries": Entry.objects.all()})
+    return cache_publicly(render(request, "blog/entry_list.html", {"entries": Entry.objects.all()}))
 
 
 @require_safe
 def entry_detail(request, slug):
     entry = get_object_or_404(Entry, slug=slug)
-    updates = entry.updates.all()
-    return render(request, "blog/entry_detail.html", {"entry": entry, "updates": updates})
+    context = {
+        "entry": entry,
+        "updates": entry.updates.all(),
+        "cursor": live.format_cursor(entry.version),
+        "poll_interval": live.poll_interval(entry),
+    }
+    return cache_publicly(render(request, "blog/entry_detail.html", context))
+
+
+# Exempt from CSRF so that a POST gets this view's JSON 405 rather than the
+# CSRF middleware's HTML 403: the feed accepts no writes at all.
+@csrf_exempt
+def entry_feed(request, slug):
+    """The live feed polled by static/blog/live.js; the contract is in docs/api.md.
+
+    It never touches request.user or the session, so it never sets a cookie or
+    varies on Cookie, and a CDN can serve one copy to every reader.
+    """
+    if request.method not in ("GET", "HEAD"):
+        response = json_error(HTTPStatus.METHOD_NOT_ALLOWED, "This endpoint only answers GET and HEAD.")
+        response["Allow"] = "GET, HEAD"
+        return response
+    try:
+        since = live.parse_cursor(request.GET.get("since"))
+    except live.BadCursor as error:
+        return cache_publicly(json_error(HTTPStatus.BAD_REQUEST, str(error)))
+    entry = Entry.objects.filter(slug=slug).first()
+    if entry is None:
+        return cache_publicly(json_error(HTTPStatus.NOT_FOUND, "There is no live blog at this address."))
+    response = cache_publicly(JsonResponse(live.changes_since(entry, since)))
+    set_response_etag(response)
+    return get_conditional_response(request, etag=response["ETag"], response=response)

@@ -108,3 +108,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Seconds between a reader's polls, and how long the CDN may cache the feed:
+# with a CDN in front, the app sees about one feed request per URL per interval.
+LIVE_POLL_INTERVAL = env.int("LIVE_POLL_INTERVAL", default=10)

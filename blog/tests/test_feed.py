@@ -1,0 +1,216 @@
+"""The live feed: GET /entries/<slug>/updates.json[?since=<cursor>]."""
+
+from http import HTTPStatus
+
+import pytest
+
+from blog.models import LiveUpdate
+from blog.tests.factories import make_entry, make_update
+
+pytestmark = pytest.mark.django_db
+
+
+def feed_url(entry, since=None):
+    url = f"/entries/{entry.slug}/updates.json"
+    return url if since is None else f"{url}?since={since}"
+
+
+def poll(client, entry, since=None, **headers):
+    return client.get(feed_url(entry, since), headers=headers)
+
+
+def test_full_feed_lists_every_update_oldest_first(client):
+    entry = make_entry(slug="launch", title="Launch", time_zone="Europe/Paris")
+    later = make_update(entry, content="*Second*", created="2026-06-01T10:05:00Z")
+    earlier = make_update(entry, content="First", created="2026-06-01T10:00:00Z")
+    response = poll(client, entry)
+    assert response.status_code == HTTPStatus.OK
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "entry": {"slug": "launch", "title": "Launch", "is_live": True},
+        "updates": [
+            {"id": earlier.pk, "created": "2026-06-01T12:00:00+02:00", "time": "12:00",
+             "html": "<p>First</p>", "deleted": False},
+            {"id": later.pk, "created": "2026-06-01T12:05:00+02:00", "time": "12:05",
+             "html": "<p><em>Second</em></p>", "deleted": False},
+        ],
+        "cursor": "2",
+        "poll_interval": 10,
+    }  # fmt: skip
+
+
+def test_poll_with_latest_cursor_returns_nothing(client):
+    entry = make_entry()
+    make_update(entry)
+    cursor = poll(client, entry).json()["cursor"]
+    body = poll(client, entry, cursor).json()
+    assert (body["updates"], body["cursor"]) == ([], cursor)
+
+
+def test_poll_returns_only_what_was_created_edited_or_deleted_since_the_cursor(client):
+    entry = make_entry()
+    unchanged, edited, deleted = make_update(entry), make_update(entry), make_update(entry)
+    cursor = poll(client, entry).json()["cursor"]
+    edited.content = "Corrected"
+    edited.save()
+    deleted_id = deleted.pk
+    deleted.delete()
+    new = make_update(entry, content="Fresh")
+    updates = poll(client, entry, cursor).json()["updates"]
+    assert unchanged.pk not in [u["id"] for u in updates]
+    assert [(u["id"], u.get("html")) for u in updates if not u["deleted"]] == [
+        (edited.pk, "<p>Corrected</p>"),
+        (new.pk, "<p>Fresh</p>"),
+    ]
+    assert {"id": deleted_id, "deleted": True} in updates
+
+
+def test_queryset_delete_reaches_readers(client):
+    """The admin's bulk delete action uses QuerySet.delete(), which skips Model.delete()."""
+    entry = make_entry()
+    first, second = make_update(entry), make_update(entry)
+    cursor = poll(client, entry).json()["cursor"]
+    LiveUpdate.objects.filter(entry=entry).delete()
+    updates = poll(client, entry, cursor).json()["updates"]
+    assert sorted(u["id"] for u in updates if u["deleted"]) == [first.pk, second.pk]
+
+
+def test_admin_edit_and_delete_reach_readers(admin_client, client):
+    entry = make_entry()
+    update = make_update(entry, content="Typo")
+    cursor = poll(client, entry).json()["cursor"]
+    admin_client.post(
+        f"/admin/blog/liveupdate/{update.pk}/change/",
+        {"entry": entry.pk, "content": "Fixed", "created_0": "2026-01-01", "created_1": "10:00:00"},
+    )
+    delta = poll(client, entry, cursor).json()
+    assert [u["html"] for u in delta["updates"]] == ["<p>Fixed</p>"]
+    admin_client.post(f"/admin/blog/liveupdate/{update.pk}/delete/", {"post": "yes"})
+    assert poll(client, entry, delta["cursor"]).json()["updates"] == [{"id": update.pk, "deleted": True}]
+
+
+def test_backdated_update_still_reaches_readers_who_are_past_its_time(client):
+    entry = make_entry()
+    make_update(entry, created="2026-06-01T12:00:00Z")
+    cursor = poll(client, entry).json()["cursor"]
+    backdated = make_update(entry, created="2026-06-01T09:00:00Z")
+    assert [u["id"] for u in poll(client, entry, cursor).json()["updates"]] == [backdated.pk]
+
+
+def test_cursor_depends_only_on_the_entrys_state(client):
+    """Readers who are up to date all poll one URL, which a CDN can serve from one copy."""
+    entry = make_entry()
+    make_update(entry)
+    make_update(entry)
+    from_start = poll(client, entry).json()["cursor"]
+    from_middle = poll(client, entry, 1).json()["cursor"]
+    assert from_start == from_middle
+    assert poll(client, entry, from_start).content == poll(client, entry, from_start).content
+
+
+def test_cursor_ahead_of_the_server_gets_an_empty_delta(client):
+    entry = make_entry()
+    make_update(entry)
+    response = poll(client, entry, 999)
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["updates"] == []
+
+
+def test_ended_entry_tells_readers_to_stop_polling(client):
+    entry = make_entry(is_live=False)
+    body = poll(client, entry).json()
+    assert (body["entry"]["is_live"], body["poll_interval"]) == (False, None)
+
+
+def test_feed_is_publicly_cacheable_for_one_poll_interval(client):
+    response = poll(client, make_entry())
+    assert response["Cache-Control"] == ("public, max-age=10, stale-while-revalidate=10, stale-if-error=300")
+    assert response["ETag"]
+
+
+def test_feed_never_sets_a_cookie_or_varies_on_cookie(client, admin_user):
+    client.force_login(admin_user)
+    response = poll(client, make_entry())
+    assert not response.cookies
+    assert "cookie" not in response.get("Vary", "").lower()
+
+
+def test_matching_if_none_match_answers_304_without_a_body(client):
+    entry = make_entry()
+    make_update(entry)
+    etag = poll(client, entry)["ETag"]
+    response = poll(client, entry, If_None_Match=etag)
+    assert response.status_code == HTTPStatus.NOT_MODIFIED
+    assert response.content == b""
+    assert response["ETag"] == etag
+    assert response["Cache-Control"].startswith("public, max-age=10")
+
+
+def test_new_update_changes_the_etag(client):
+    entry = make_entry()
+    etag = poll(client, entry)["ETag"]
+    make_update(entry)
+    assert poll(client, entry, If_None_Match=etag).status_code == HTTPStatus.OK
+
+
+def test_head_is_allowed(client):
+    assert client.head(feed_url(make_entry())).status_code == HTTPStatus.OK
+
+
+@pytest.mark.parametrize("since", ["abc", "%00", "1" * 40, "-1", "", "1.5", "9223372036854775808", "%D9%A3"])
+def test_malformed_or_out_of_range_cursor_is_a_400_with_a_json_error(client, since):
+    entry = make_entry()
+    response = client.get(f"{feed_url(entry)}?since={since}")
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "since" in response.json()["error"]
+
+
+def test_largest_cursor_is_accepted(client):
+    assert poll(client, make_entry(), "9223372036854775807").status_code == HTTPStatus.OK
+
+
+def test_unknown_entry_is_a_404_with_a_json_error(client):
+    response = client.get("/entries/no-such-event/updates.json")
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert response.json() == {"error": "There is no live blog at this address."}
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_writes_are_a_405_with_a_json_error_not_a_csrf_403(method):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = getattr(client, method)(feed_url(make_entry()))
+    assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    assert response["Allow"] == "GET, HEAD"
+    assert "error" in response.json()
+
+
+@pytest.mark.parametrize("update_count", [1, 50])
+def test_queries_per_poll_do_not_grow_with_the_number_of_updates(
+    client, django_assert_num_queries, update_count
+):
+    entry = make_entry()
+    for _ in range(update_count):
+        make_update(entry)
+    LiveUpdate.objects.filter(pk=LiveUpdate.objects.first().pk).delete()
+    with django_assert_num_queries(2):
+        poll(client, entry)
+    with django_assert_num_queries(3):
+        poll(client, entry, 0)
+    entry.refresh_from_db()
+    with django_assert_num_queries(1):
+        poll(client, entry, entry.version)
+
+
+def test_poll_never_renders_markdown(client, monkeypatch):
+    entry = make_entry()
+    make_update(entry)
+
+    def fail(_text):
+        raise AssertionError("markdown rendered on the read path")
+
+    monkeypatch.setattr("blog.rendering.render_markdown", fail)
+    monkeypatch.setattr("blog.models.render_markdown", fail)
+    assert poll(client, entry).status_code == HTTPStatus.OK
+    assert poll(client, entry, 0).status_code == HTTPStatus.OK

@@ -1,0 +1,114 @@
+"""No lost updates when authors write to one entry at the same moment (PostgreSQL only).
+
+Writers take the entry's next change number under the entry's row lock, so a
+second writer waits until the first commits; a reader polling at any moment in
+between still receives both changes, in the polls that follow.
+"""
+
+import threading
+import time
+
+import pytest
+from django.db import connection, transaction
+
+from blog.tests.factories import make_entry, make_update
+from blog.tests.test_feed import poll
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL's row locks"),
+]
+
+
+class Writer(threading.Thread):
+    """Posts one update in a transaction it holds open until released."""
+
+    def __init__(self, entry, **fields):
+        super().__init__(daemon=True)
+        self.entry, self.fields = entry, fields
+        self.wrote, self.release = threading.Event(), threading.Event()
+        self.update = None
+
+    def run(self):
+        try:
+            with transaction.atomic():
+                self.update = make_update(self.entry, **self.fields)
+                self.wrote.set()
+                self.release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    def commit(self):
+        self.release.set()
+        self.join(timeout=30)
+
+
+def backends_waiting_for_a_lock():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
+        return cursor.fetchone()[0]
+
+
+def wait_until(condition, timeout=15):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
+
+
+def test_second_writer_waits_for_the_first_and_readers_get_both(client):
+    entry = make_entry()
+    make_update(entry)
+    cursor = poll(client, entry).json()["cursor"]
+
+    first = Writer(entry, content="First", created="2026-06-01T12:00:00Z")
+    first.start()
+    assert first.wrote.wait(timeout=15)
+    # Back-dated and started later: the case a timestamp or id cursor gets wrong.
+    second = Writer(entry, content="Second", created="2026-06-01T11:00:00Z")
+    second.start()
+    wait_until(lambda: backends_waiting_for_a_lock() == 1)
+    assert not second.wrote.is_set(), "the second writer must wait for the entry's lock"
+
+    assert poll(client, entry, cursor).json()["updates"] == [], "nothing is committed yet"
+
+    first.commit()
+    assert second.wrote.wait(timeout=15)
+    between = poll(client, entry, cursor).json()
+    assert [u["html"] for u in between["updates"]] == ["<p>First</p>"]
+
+    second.commit()
+    after = poll(client, entry, between["cursor"]).json()
+    assert [u["html"] for u in after["updates"]] == ["<p>Second</p>"]
+    assert after["cursor"] > between["cursor"] > cursor
+
+
+def test_edit_and_delete_racing_a_new_update_all_reach_readers(client):
+    entry = make_entry()
+    edited, deleted = make_update(entry, content="Old"), make_update(entry)
+    cursor = poll(client, entry).json()["cursor"]
+
+    writer = Writer(entry, content="New")
+    writer.start()
+    assert writer.wrote.wait(timeout=15)
+
+    def edit_and_delete():
+        try:
+            edited.content = "Edited"
+            edited.save()
+            deleted.delete()
+        finally:
+            connection.close()
+
+    editor = threading.Thread(target=edit_and_delete, daemon=True)
+    editor.start()
+    wait_until(lambda: backends_waiting_for_a_lock() == 1)
+    writer.commit()
+    editor.join(timeout=30)
+
+    updates = poll(client, entry, cursor).json()["updates"]
+    assert sorted(u.get("html", "deleted") for u in updates) == ["<p>Edited</p>", "<p>New</p>", "deleted"]
