@@ -81,3 +81,33 @@ def test_entry_page_needs_a_fixed_number_of_queries(client, django_assert_max_nu
         make_update(entry)
     with django_assert_max_num_queries(2):
         client.get(entry.get_absolute_url())
+
+
+def test_entry_page_is_cacheable_by_a_shared_cache_without_cookies(client):
+    response = client.get(make_entry().get_absolute_url())
+    assert response["Cache-Control"] == "public, max-age=10, stale-while-revalidate=10, stale-if-error=300"
+    assert not response.cookies
+    assert "cookie" not in response.get("Vary", "").lower()
+
+
+def test_entry_page_embeds_the_feed_url_and_its_cursor(client):
+    entry = make_entry(slug="launch")
+    make_update(entry)
+    make_update(entry)
+    html = client.get(entry.get_absolute_url()).content.decode()
+    assert 'data-feed-url="/entries/launch/updates.json"' in html
+    assert 'data-cursor="2"' in html
+    assert 'data-poll-interval="10"' in html
+    assert '<script src="/static/blog/live.js" defer></script>' in html
+
+
+def test_ended_entry_page_says_so_and_embeds_no_poll_interval(client):
+    html = client.get(make_entry(is_live=False).get_absolute_url()).content.decode()
+    assert 'data-poll-interval=""' in html
+    assert "This live blog has ended." in html
+    assert 'id="live-badge"' not in html
+
+
+def test_page_holds_an_empty_update_template_for_the_script(client):
+    html = client.get(make_entry().get_absolute_url()).content.decode()
+    assert '<template id="update-template"><article class="update" id="update-">' in html

@@ -1,0 +1,210 @@
+// Keeps an entry page up to date by polling its JSON feed (docs/api.md).
+// New updates are inserted without touching the rest of the page, so a
+// reader's text selection and scroll position survive.
+(function () {
+  "use strict";
+
+  var HIDDEN_INTERVAL = 60; // seconds between polls while the tab is hidden
+  var MAX_BACKOFF = 120; // seconds, after repeated network or server errors
+  var ORDER_KEY = "liveblog:order";
+
+  var container = document.getElementById("live-updates");
+  if (!container || !window.fetch) return;
+
+  var feedUrl = container.dataset.feedUrl;
+  var cursor = container.dataset.cursor;
+  var interval = Number(container.dataset.pollInterval) || null;
+  var template = document.getElementById("update-template");
+  var toggle = document.getElementById("order-toggle");
+  var statusLine = document.getElementById("live-connection");
+  var announcer = document.getElementById("live-announcer");
+  var emptyNote = document.querySelector(".no-updates");
+  var baseTitle = document.title;
+  var newestFirst = false;
+  var unseen = 0;
+  var failures = 0;
+  var timer = null;
+  var ended = false;
+  var inFlight = false;
+
+  function sortKey(element) {
+    var time = element.querySelector("time");
+    return [Date.parse(time.getAttribute("datetime")), Number(element.id.slice(7))];
+  }
+
+  function comesBefore(a, b) {
+    var before = a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+    return newestFirst ? !before : before;
+  }
+
+  function place(element) {
+    var key = sortKey(element);
+    var next = null;
+    for (var child = container.firstElementChild; child; child = child.nextElementSibling) {
+      if (child !== element && comesBefore(key, sortKey(child))) {
+        next = child;
+        break;
+      }
+    }
+    if (element.nextElementSibling !== next || element.parentNode !== container) {
+      container.insertBefore(element, next);
+    }
+  }
+
+  function fill(element, update) {
+    var link = element.querySelector(".update-time");
+    var time = element.querySelector("time");
+    element.id = "update-" + update.id;
+    link.setAttribute("href", "#update-" + update.id);
+    time.setAttribute("datetime", update.created);
+    time.textContent = update.time;
+    element.querySelector(".update-body").innerHTML = update.html; // sanitized on save
+  }
+
+  function highlight(element) {
+    element.classList.add("is-new");
+    setTimeout(function () {
+      element.classList.add("is-settled");
+    }, 4000);
+  }
+
+  function apply(updates) {
+    var added = 0;
+    updates.forEach(function (update) {
+      var existing = document.getElementById("update-" + update.id);
+      if (update.deleted) {
+        if (existing) existing.remove();
+        return;
+      }
+      if (existing) {
+        fill(existing, update);
+        place(existing);
+        return;
+      }
+      var element = template.content.firstElementChild.cloneNode(true);
+      fill(element, update);
+      place(element);
+      highlight(element);
+      added += 1;
+    });
+    if (emptyNote) emptyNote.hidden = container.children.length > 0;
+    return added;
+  }
+
+  function announce(added) {
+    if (!added) return;
+    announcer.textContent = added === 1 ? "1 new update" : added + " new updates";
+    if (document.hidden) {
+      unseen += added;
+      document.title = "(" + unseen + ") " + baseTitle;
+    }
+  }
+
+  function setStatus(text) {
+    statusLine.textContent = text;
+  }
+
+  function finish(text) {
+    ended = true;
+    clearTimeout(timer);
+    setStatus(text);
+    var badge = document.getElementById("live-badge");
+    if (badge) badge.remove();
+  }
+
+  function schedule(seconds) {
+    clearTimeout(timer);
+    if (ended) return;
+    var jitter = 0.9 + Math.random() * 0.2;
+    timer = setTimeout(poll, seconds * jitter * 1000);
+  }
+
+  function nextDelay() {
+    if (failures) return Math.min(MAX_BACKOFF, interval * Math.pow(2, failures));
+    return document.hidden ? Math.max(HIDDEN_INTERVAL, interval) : interval;
+  }
+
+  function handle(data) {
+    announce(apply(data.updates));
+    cursor = data.cursor;
+    interval = data.poll_interval;
+    failures = 0;
+    if (interval === null) {
+      finish("This live blog has ended.");
+    } else {
+      setStatus("Live: new updates appear automatically.");
+    }
+  }
+
+  function poll() {
+    clearTimeout(timer);
+    if (inFlight) return;
+    inFlight = true;
+    var url = feedUrl + "?since=" + encodeURIComponent(cursor);
+    return fetch(url, { headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (response.status === 404) return finish("This live blog is no longer available.");
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json().then(handle);
+      })
+      .catch(function () {
+        failures += 1;
+        interval = interval || 10;
+        setStatus("Connection lost. Retrying…");
+      })
+      .then(function () {
+        inFlight = false;
+        schedule(nextDelay());
+      });
+  }
+
+  function applyOrder() {
+    toggle.setAttribute("aria-pressed", String(newestFirst));
+    var items = Array.prototype.slice.call(container.children);
+    items.reverse().forEach(function (item) {
+      container.appendChild(item);
+    });
+  }
+
+  // Storage can be unavailable (private browsing, blocked cookies): the
+  // toggle then still works, it just is not remembered.
+  function remembered() {
+    try {
+      return localStorage.getItem(ORDER_KEY);
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function remember(order) {
+    try {
+      localStorage.setItem(ORDER_KEY, order);
+    } catch (error) {
+      // not remembered; see remembered()
+    }
+  }
+
+  function setUpOrderToggle() {
+    toggle.hidden = false;
+    if (remembered() === "newest") {
+      newestFirst = true;
+      applyOrder();
+    }
+    toggle.addEventListener("click", function () {
+      newestFirst = !newestFirst;
+      remember(newestFirst ? "newest" : "oldest");
+      applyOrder();
+    });
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden) return;
+    unseen = 0;
+    document.title = baseTitle;
+    if (!ended) poll();
+  });
+
+  setUpOrderToggle();
+  // A page served from a cache may be a minute old: catch up at once.
+  poll();
+})();
