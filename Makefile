@@ -11,7 +11,7 @@ run: $(VENV)/.runtime
 	$(LOCAL) $(PYTHON) manage.py demo
 	$(LOCAL) $(PYTHON) manage.py runserver 127.0.0.1:8000
 
-test: $(VENV)/.dev chromium
+test: $(VENV)/.dev chromium node_modules/axe-core/axe.min.js
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest
@@ -37,6 +37,12 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt
 # The browser tests drive Debian's Chromium; Playwright must never download one.
 chromium:
 	@command -v chromium >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq chromium; }
+
+# axe-core, for the accessibility tests, pinned by package-lock.json. The touch keeps
+# make from reinstalling when npm leaves the file older than the lockfile.
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

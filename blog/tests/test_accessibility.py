@@ -1,0 +1,105 @@
+"""Accessibility in a real browser: axe-core's WCAG 2.0 and 2.1 A/AA rules, and the keyboard."""
+
+import json
+from http import HTTPStatus
+
+import pytest
+from playwright.sync_api import expect
+
+from blog.tests.factories import make_entry, make_update
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+# Runs in the page: only what a failure message needs, so the result is small and serializable.
+RUN_AXE = """tags => axe.run(document, {runOnly: {type: "tag", values: tags}}).then(results =>
+    results.violations.map(v => ({
+        id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+        nodes: v.nodes.map(n => ({target: n.target, html: n.html, summary: n.failureSummary})),
+    })))"""
+
+
+@pytest.fixture
+def browser_context_args():
+    # axe goes into the page as an inline script, which a Content-Security-Policy may forbid.
+    return {"bypass_csp": True}
+
+
+def axe_violations(page, axe_script):
+    """Run axe's WCAG A and AA rules on the loaded page and return its violations."""
+    page.add_script_tag(path=axe_script)
+    return page.evaluate(RUN_AXE, WCAG_A_AA)
+
+
+def describe(violations):
+    """Format axe's violations for a failing assertion: rule, help, and each offending node."""
+    lines = [f"{len(violations)} accessibility violation(s):"]
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
+        lines.append(f"  {violation['helpUrl']}")
+        for node in violation["nodes"]:
+            target = " ".join(t if isinstance(t, str) else json.dumps(t) for t in node["target"])
+            lines.append(f"  * {target}: {node['html']}")
+            lines.extend(f"      {line}" for line in node["summary"].splitlines())
+    return "\n".join(lines)
+
+
+def make_entry_with_updates():
+    entry = make_entry(
+        title="Product launch", body="Live from the *main stage*. [Schedule](https://example.com/)"
+    )
+    make_update(entry, content="Doors are open. Follow along on [the site](https://example.com/live).")
+    make_update(
+        entry,
+        content=(
+            "## What was announced\n\n"
+            "- A new phone\n- A **faster** laptop\n- `beta` access for everyone\n\n"
+            "> This is the best thing we have ever made.\n\n"
+            "Install it with:\n\n```\npip install liveblog\n```"
+        ),
+    )
+    make_update(entry, content="1. Questions\n2. Answers\n\nMail [the team](mailto:team@example.com).")
+    return entry
+
+
+def test_home_page_has_no_wcag_violations(page, axe_script):
+    make_entry(title="Keynote")
+    make_entry(title="Election night", is_live=False)
+    page.goto("/")
+    expect(page.get_by_role("link", name="Election night")).to_be_visible()
+    violations = axe_violations(page, axe_script)
+    assert not violations, describe(violations)
+
+
+def test_entry_page_with_rich_updates_has_no_wcag_violations(page, axe_script):
+    entry = make_entry_with_updates()
+    page.goto(entry.get_absolute_url())
+    expect(page.locator(".update")).to_have_count(3)
+    violations = axe_violations(page, axe_script)
+    assert not violations, describe(violations)
+
+
+def test_not_found_page_has_no_wcag_violations(page, axe_script):
+    response = page.goto("/entries/no-such-event/")
+    assert response.status == HTTPStatus.NOT_FOUND
+    violations = axe_violations(page, axe_script)
+    assert not violations, describe(violations)
+
+
+def test_first_tab_on_entry_page_shows_and_focuses_the_skip_link(page):
+    entry = make_entry_with_updates()
+    page.goto(entry.get_absolute_url())
+    skip_link = page.get_by_role("link", name="Skip to content")
+    expect(skip_link).not_to_be_in_viewport()
+    page.keyboard.press("Tab")
+    expect(skip_link).to_be_focused()
+    expect(skip_link).to_be_in_viewport()
+
+
+def test_skip_link_moves_focus_to_the_main_content(page):
+    entry = make_entry_with_updates()
+    page.goto(entry.get_absolute_url())
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("main")).to_be_focused()
