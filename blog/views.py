@@ -1,9 +1,11 @@
 from http import HTTPStatus
 
 from django.conf import settings
+from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
@@ -68,3 +70,15 @@ def entry_feed(request, slug):
     response = cache_publicly(JsonResponse(live.changes_since(entry, since)))
     set_response_etag(response)
     return get_conditional_response(request, etag=response["ETag"], response=response)
+
+
+@never_cache
+@require_safe
+def healthz(request):
+    """For load balancers: 200 when this server can reach its database, else 503."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return json_error(HTTPStatus.SERVICE_UNAVAILABLE, "The database is unreachable.")
+    return JsonResponse({"status": "ok"})

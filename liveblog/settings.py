@@ -29,7 +29,9 @@ if not DEBUG and (not SECRET_KEY or SECRET_KEY.startswith(INSECURE_KEY_PREFIX)):
         'Generate one with: python -c "import secrets; print(secrets.token_urlsafe(50))"'
     )
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+# Loopback names are always allowed so the container's own HEALTHCHECK works
+# whatever public names the site has; they cannot be reached from outside.
+ALLOWED_HOSTS = [*env.list("ALLOWED_HOSTS", default=[]), "localhost", "127.0.0.1", "[::1]"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -44,6 +46,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "blog.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -95,12 +98,36 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Production safety, each overridable by the variable of the same name.
+# Behind a TLS-terminating proxy (Cloudflare, a load balancer) that sets
+# X-Forwarded-Proto, Django knows a request was HTTPS. Only trust that header
+# when every request reaches the app through such a proxy.
+SECURE_PROXY_SSL_HEADER = env.tuple("SECURE_PROXY_SSL_HEADER", default=("HTTP_X_FORWARDED_PROTO", "https"))
+# Off for a proxy that does not send X-Forwarded-Proto: every request would loop.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# Load balancers probe health over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+# The site's own origins, e.g. https://live.example.com, for admin forms behind a proxy.
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# No inline script anywhere on reader pages; author images may come from any web address.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: http:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 LOGGING = {
     "version": 1,
@@ -112,3 +139,6 @@ LOGGING = {
 # Seconds between a reader's polls, and how long the CDN may cache the feed:
 # with a CDN in front, the app sees about one feed request per URL per interval.
 LIVE_POLL_INTERVAL = env.int("LIVE_POLL_INTERVAL", default=10)
+# Seconds each server process reuses a public response for identical requests
+# (blog/microcache.py); 0 turns it off. Keep it well under LIVE_POLL_INTERVAL.
+LIVE_MICROCACHE_SECONDS = env.float("LIVE_MICROCACHE_SECONDS", default=1.0)

@@ -2,8 +2,13 @@
 
 import os
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
+
+from blog.microcache import MicroCache
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liveblog.settings")
 
-application = get_wsgi_application()
+# The micro-cache answers repeated identical polls before Django's request
+# work; see blog/microcache.py for why that stays correct across servers.
+application = MicroCache(get_wsgi_application(), seconds=settings.LIVE_MICROCACHE_SECONDS)

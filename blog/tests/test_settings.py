@@ -50,7 +50,7 @@ def test_allowed_hosts_come_from_the_environment():
     result = read_setting(
         "settings.ALLOWED_HOSTS", SECRET_KEY=A_REAL_KEY, ALLOWED_HOSTS="a.example,b.example"
     )
-    assert result.stdout.strip() == "['a.example', 'b.example']"
+    assert result.stdout.strip() == "['a.example', 'b.example', 'localhost', '127.0.0.1', '[::1]']"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,137 @@
+"""A per-process cache of public responses that lives one second, in front of Django.
+
+Without a CDN (or when it misses) thousands of readers poll the same few
+URLs: the up-to-date feed URL of a live entry, its page. Django's request
+work (middleware, URL routing, a database query, JSON or template rendering)
+is then repeated for identical answers. This WSGI layer sits between gunicorn
+and Django, the way whitenoise does for static files, and keeps each such
+answer for ``seconds`` (one by default), so a busy worker builds it about once
+a second instead of once per request.
+
+It stays correct across servers without any invalidation: a copy expires by
+itself after a second, far inside the ten seconds the CDN and browsers are
+already allowed to keep the same response, and the feed's cursors make any
+staleness self-correcting. It stores only what any shared cache may store:
+a 200 that Django marked ``public``, with no Set-Cookie and no Vary, for a
+GET without credentials, outside the static and admin URLs.
+"""
+
+import threading
+import time
+
+from django.utils.http import parse_etags
+
+SKIPPED_PREFIXES = ("/static/", "/admin/")
+CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
+# Headers a 304 repeats from the full response (RFC 9110, section 15.4.5).
+NOT_MODIFIED_HEADERS = {"cache-control", "content-location", "date", "etag", "expires", "vary"}
+MAX_BODY_BYTES = 1024 * 1024
+
+
+class CachedResponse:
+    def __init__(self, headers, body, stored_at):
+        self.headers = headers
+        self.body = body
+        self.stored_at = stored_at
+        self.etag = next((value for name, value in headers if name.lower() == "etag"), None)
+
+
+class MicroCache:
+    def __init__(self, app, seconds=1.0, max_entries=512, clock=time.monotonic):
+        self.app = app
+        self.seconds = seconds
+        self.max_entries = max_entries
+        self.clock = clock
+        self.entries = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        if not self.is_cacheable_request(environ):
+            return self.app(environ, start_response)
+        key = self.key(environ)
+        now = self.clock()
+        cached = self.entries.get(key)
+        if cached is None or now - cached.stored_at >= self.seconds:
+            cached, passthrough = self.fetch(environ, now)
+            if cached is None:
+                status, headers, body = passthrough
+                start_response(status, headers)
+                return body
+            self.store(key, cached)
+        return self.respond(environ, start_response, cached, now)
+
+    def is_cacheable_request(self, environ):
+        return (
+            self.seconds > 0
+            and environ["REQUEST_METHOD"] in ("GET", "HEAD")
+            and "HTTP_AUTHORIZATION" not in environ
+            and not environ.get("PATH_INFO", "").startswith(SKIPPED_PREFIXES)
+        )
+
+    @staticmethod
+    def key(environ):
+        # Everything Django's answer may depend on for a public, Vary-less response:
+        # the host (ALLOWED_HOSTS, absolute URLs), the scheme (the HTTPS redirect), the URL.
+        return (
+            environ.get("HTTP_HOST", ""),
+            environ.get("HTTP_X_FORWARDED_PROTO", ""),
+            environ["wsgi.url_scheme"],
+            environ.get("SCRIPT_NAME", ""),
+            environ.get("PATH_INFO", ""),
+            environ.get("QUERY_STRING", ""),
+        )
+
+    def fetch(self, environ, now):
+        """Ask Django for the full GET answer; return (CachedResponse, None) or (None, passthrough)."""
+        inner = dict(environ, REQUEST_METHOD="GET")
+        for header in CONDITIONAL_HEADERS:
+            inner.pop(header, None)
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+            return lambda data: None  # nothing uses the legacy write() callable here
+
+        result = self.app(inner, capture)
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        status, headers = captured["status"], captured["headers"]
+        if not self.is_cacheable_response(status, headers, body):
+            if environ["REQUEST_METHOD"] == "HEAD":
+                body = b""
+            return None, (status, headers, [body])
+        return CachedResponse(headers, body, now), None
+
+    @staticmethod
+    def is_cacheable_response(status, headers, body):
+        names = {name.lower(): value for name, value in headers}
+        return (
+            status.startswith("200 ")
+            and "public" in names.get("cache-control", "")
+            and "set-cookie" not in names
+            and "vary" not in names
+            and len(body) <= MAX_BODY_BYTES
+        )
+
+    def store(self, key, cached):
+        with self.lock:
+            if len(self.entries) >= self.max_entries:
+                self.entries = {
+                    k: v for k, v in self.entries.items() if cached.stored_at - v.stored_at < self.seconds
+                }
+                if len(self.entries) >= self.max_entries:
+                    self.entries = {}
+            self.entries[key] = cached
+
+    def respond(self, environ, start_response, cached, now):
+        age = ("Age", str(int(now - cached.stored_at)))
+        client_etags = parse_etags(environ.get("HTTP_IF_NONE_MATCH", ""))
+        if cached.etag and (cached.etag in client_etags or "*" in client_etags):
+            headers = [(n, v) for n, v in cached.headers if n.lower() in NOT_MODIFIED_HEADERS]
+            start_response("304 Not Modified", [*headers, age])
+            return [b""]
+        start_response("200 OK", [*cached.headers, age])
+        return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [cached.body]

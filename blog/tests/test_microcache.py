@@ -1,0 +1,159 @@
+"""The one-second per-process response cache in front of Django (blog/microcache.py)."""
+
+from wsgiref.util import setup_testing_defaults
+
+import pytest
+
+from blog.microcache import MicroCache
+
+PUBLIC = [("Content-Type", "application/json"), ("Cache-Control", "public, max-age=10"), ("ETag", '"v1"')]
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+class CountingApp:
+    """A stand-in for Django that counts calls and answers what it is told."""
+
+    def __init__(self, status="200 OK", headers=PUBLIC, body=b'{"n": 1}'):
+        self.status, self.headers, self.body = status, headers, body
+        self.calls = []
+
+    def __call__(self, environ, start_response):
+        self.calls.append(dict(environ))
+        start_response(self.status, list(self.headers))
+        return [self.body]
+
+
+def request(app, path="/entries/a/updates.json", query="since=3", method="GET", **headers):
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query, **headers}
+    setup_testing_defaults(environ)
+    response = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        response["status"], response["headers"] = status, dict(response_headers)
+
+    response["body"] = b"".join(app(environ, start_response))
+    return response
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+def test_identical_requests_within_a_second_reach_the_app_once(clock):
+    inner = CountingApp()
+    cache = MicroCache(inner, seconds=1, clock=clock)
+    first, second = request(cache), request(cache)
+    assert len(inner.calls) == 1
+    assert first["body"] == second["body"] == b'{"n": 1}'
+    assert second["headers"]["Cache-Control"] == "public, max-age=10"
+
+
+def test_a_copy_expires_by_itself_after_the_configured_seconds(clock):
+    inner = CountingApp()
+    cache = MicroCache(inner, seconds=1, clock=clock)
+    request(cache)
+    clock.now += 1.0
+    request(cache)
+    assert len(inner.calls) == 2
+
+
+def test_different_urls_hosts_and_schemes_are_cached_apart(clock):
+    inner = CountingApp()
+    cache = MicroCache(inner, seconds=1, clock=clock)
+    request(cache, query="since=3")
+    request(cache, query="since=4")
+    request(cache, HTTP_HOST="other.example")
+    request(cache, HTTP_X_FORWARDED_PROTO="https")
+    assert len(inner.calls) == 4
+
+
+@pytest.mark.parametrize(
+    ("status", "headers"),
+    [
+        ("404 Not Found", PUBLIC),
+        ("301 Moved Permanently", PUBLIC),
+        ("200 OK", [("Cache-Control", "private")]),
+        ("200 OK", [("Cache-Control", "no-cache, no-store, must-revalidate, private, max-age=0")]),
+        ("200 OK", [*PUBLIC, ("Set-Cookie", "sessionid=x")]),
+        ("200 OK", [*PUBLIC, ("Vary", "Cookie")]),
+    ],
+)
+def test_only_public_200s_without_cookies_or_vary_are_kept(clock, status, headers):
+    inner = CountingApp(status=status, headers=headers)
+    cache = MicroCache(inner, seconds=1, clock=clock)
+    assert request(cache)["status"] == status
+    request(cache)
+    assert len(inner.calls) == 2
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "extra"),
+    [
+        ("/entries/a/updates.json", "POST", {}),
+        ("/admin/", "GET", {}),
+        ("/static/blog/live.js", "GET", {}),
+        ("/entries/a/updates.json", "GET", {"HTTP_AUTHORIZATION": "Basic eDp5"}),
+    ],
+)
+def test_writes_credentials_admin_and_static_files_pass_straight_through(clock, path, method, extra):
+    inner = CountingApp()
+    cache = MicroCache(inner, seconds=1, clock=clock)
+    request(cache, path=path, method=method, **extra)
+    request(cache, path=path, method=method, **extra)
+    assert len(inner.calls) == 2
+    assert inner.calls[0]["REQUEST_METHOD"] == method
+
+
+def test_matching_if_none_match_gets_a_304_from_the_cache(clock):
+    inner = CountingApp()
+    cache = MicroCache(inner, seconds=1, clock=clock)
+    request(cache)
+    response = request(cache, HTTP_IF_NONE_MATCH='"v1"')
+    assert response["status"] == "304 Not Modified"
+    assert response["body"] == b""
+    assert response["headers"]["ETag"] == '"v1"'
+    assert "Content-Type" not in response["headers"]
+    assert len(inner.calls) == 1
+
+
+def test_a_conditional_miss_still_caches_the_full_answer(clock):
+    """Django is asked without the client's validators, so the stored copy has a body."""
+    inner = CountingApp()
+    cache = MicroCache(inner, seconds=1, clock=clock)
+    assert request(cache, HTTP_IF_NONE_MATCH='"v1"')["status"] == "304 Not Modified"
+    assert "HTTP_IF_NONE_MATCH" not in inner.calls[0]
+    assert request(cache)["body"] == b'{"n": 1}'
+
+
+def test_head_is_answered_from_the_get_copy_without_a_body(clock):
+    inner = CountingApp()
+    cache = MicroCache(inner, seconds=1, clock=clock)
+    head = request(cache, method="HEAD")
+    assert (head["status"], head["body"]) == ("200 OK", b"")
+    assert inner.calls[0]["REQUEST_METHOD"] == "GET"
+    assert request(cache)["body"] == b'{"n": 1}'
+    assert len(inner.calls) == 1
+
+
+def test_zero_seconds_turns_the_cache_off(clock):
+    inner = CountingApp()
+    cache = MicroCache(inner, seconds=0, clock=clock)
+    request(cache)
+    request(cache)
+    assert len(inner.calls) == 2
+
+
+def test_the_number_of_copies_is_bounded(clock):
+    inner = CountingApp()
+    cache = MicroCache(inner, seconds=1, max_entries=10, clock=clock)
+    for since in range(50):
+        request(cache, query=f"since={since}")
+    assert len(cache.entries) <= 10

@@ -1,0 +1,19 @@
+"""gunicorn settings, read from the environment: `gunicorn liveblog.wsgi`.
+
+https://docs.gunicorn.org/en/stable/settings.html
+"""
+
+import multiprocessing
+import os
+
+bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
+# Threads: a worker keeps serving polls while one request waits on the database.
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+accesslog = "-"
+errorlog = "-"
+# Polls are small and frequent: keep connections from a proxy or CDN open between them.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+timeout = 30
+graceful_timeout = 20
