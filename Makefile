@@ -4,7 +4,7 @@ PYTHON := $(VENV)/bin/python
 LOCAL := DEBUG=true
 APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: run test lint format simulate chromium clean
+.PHONY: run test serve lint format simulate chromium clean
 
 run: $(VENV)/.runtime
 	$(LOCAL) $(PYTHON) manage.py migrate --noinput
@@ -15,6 +15,16 @@ test: $(VENV)/.dev chromium node_modules/axe-core/axe.min.js
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest
+
+# Production settings on plain HTTP (nothing in front terminates TLS): a fresh
+# random key unless SECRET_KEY is set, so admin sessions last one run.
+SERVE_ENV := SECURE_SSL_REDIRECT=False SESSION_COOKIE_SECURE=False CSRF_COOKIE_SECURE=False \
+	SECRET_KEY=$${SECRET_KEY:-$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')}
+
+serve: $(VENV)/.runtime
+	export $(SERVE_ENV) && $(PYTHON) manage.py migrate --noinput && \
+	$(PYTHON) manage.py collectstatic --noinput && \
+	$(VENV)/bin/gunicorn liveblog.wsgi --config gunicorn.conf.py
 
 # Posts, edits and deletes demo updates every few seconds: watch the demo page move.
 simulate: $(VENV)/.runtime

@@ -17,3 +17,6 @@ errorlog = "-"
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 timeout = 30
 graceful_timeout = 20
+# gunicorn 27's control socket defaults to one path per user: two servers on
+# one machine (tests, make bench) would fight over it, and we do not use it.
+control_socket_disable = True
