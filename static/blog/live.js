@@ -115,13 +115,16 @@
   function schedule(seconds) {
     clearTimeout(timer);
     if (ended) return;
-    var jitter = 0.9 + Math.random() * 0.2;
-    timer = setTimeout(poll, seconds * jitter * 1000);
+    timer = setTimeout(poll, seconds * 1000);
   }
 
+  // Jitter keeps readers from polling in step, and only ever lengthens a delay:
+  // poll_interval is the least the server asks a reader to wait (docs/api.md),
+  // and a hidden tab polls at most once a minute, failing or not.
   function nextDelay() {
-    if (failures) return Math.min(MAX_BACKOFF, interval * Math.pow(2, failures));
-    return document.hidden ? Math.max(HIDDEN_INTERVAL, interval) : interval;
+    var base = document.hidden ? Math.max(HIDDEN_INTERVAL, interval) : interval;
+    var delay = base * (1 + Math.random() * 0.2);
+    return failures ? Math.min(MAX_BACKOFF, delay * Math.pow(2, failures)) : delay;
   }
 
   function handle(data) {
