@@ -4,14 +4,14 @@ PYTHON := $(VENV)/bin/python
 LOCAL := DEBUG=true
 APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: run test serve lint format simulate chromium clean
+.PHONY: run test serve bench lint format simulate chromium bench-tools clean
 
 run: $(VENV)/.runtime
 	$(LOCAL) $(PYTHON) manage.py migrate --noinput
 	$(LOCAL) $(PYTHON) manage.py demo
 	$(LOCAL) $(PYTHON) manage.py runserver 127.0.0.1:8000
 
-test: $(VENV)/.dev chromium node_modules/axe-core/axe.min.js
+test: $(VENV)/.dev chromium bench-tools node_modules/axe-core/axe.min.js
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest
@@ -25,6 +25,11 @@ serve: $(VENV)/.runtime
 	export $(SERVE_ENV) && $(PYTHON) manage.py migrate --noinput && \
 	$(PYTHON) manage.py collectstatic --noinput && \
 	$(VENV)/bin/gunicorn liveblog.wsgi --config gunicorn.conf.py
+
+# Throughput against a framework-free baseline, and behind nginx standing in for a
+# CDN: prints a table and writes bench/results.md (a few minutes; see bench/run.py).
+bench: $(VENV)/.dev bench-tools
+	$(PYTHON) bench/run.py
 
 # Posts, edits and deletes demo updates every few seconds: watch the demo page move.
 simulate: $(VENV)/.runtime
@@ -47,6 +52,12 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt
 # The browser tests drive Debian's Chromium; Playwright must never download one.
 chromium:
 	@command -v chromium >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq chromium; }
+
+# wrk and nginx for `make bench` and its smoke test, from Debian's packages. nginx
+# runs only as bench/run.py's child, on its own config; Debian puts it in /usr/sbin.
+bench-tools:
+	@command -v wrk >/dev/null && { command -v nginx || test -x /usr/sbin/nginx; } >/dev/null || \
+		{ $(APT_GET) update -qq && $(APT_GET) install -y -qq wrk nginx; }
 
 # axe-core, for the accessibility tests, pinned by package-lock.json. The touch keeps
 # make from reinstalling when npm leaves the file older than the lockfile.

@@ -78,14 +78,16 @@ def prepare(env):
 
 
 class Server:
-    def __init__(self, env, workers=1, threads=4):
+    """gunicorn with gunicorn.conf.py, serving ``app`` (the project's WSGI module unless told)."""
+
+    def __init__(self, env, workers=1, threads=4, app="liveblog.wsgi"):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**env, "PORT": str(self.port), "HOST": "127.0.0.1", "WEB_CONCURRENCY": str(workers),
                "GUNICORN_THREADS": str(threads)}  # fmt: skip
         self.log = open(Path(env["STATIC_ROOT"]).parent / f"gunicorn-{self.port}.log", "w")  # noqa: SIM115
         self.process = subprocess.Popen(
-            [str(GUNICORN), "liveblog.wsgi", "--config", "gunicorn.conf.py"],
+            [str(GUNICORN), app, "--config", "gunicorn.conf.py"],
             cwd=PROJECT_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         self.wait_until_healthy()
