@@ -250,7 +250,7 @@ STATIC_LOCATION = """\
         location = /{name} {{ types {{ }} default_type "{content_type}"; }}"""
 
 # Standing in for the CDN (docs/deploy.md, "CDN rules"): no proxy_cache_valid or
-# proxy_ignore_headers, so the origin's Cache-Control (max-age, stale-while-revalidate)
+# proxy_ignore_headers, so the origin's Cache-Control (max-age, stale-if-error)
 # decides; the default key, $scheme$proxy_host$request_uri, keeps the query string.
 CDN_SERVER = """\
     proxy_cache_path {directory}/cache levels=1:2 keys_zone=cdn:10m max_size=256m inactive=10m
@@ -274,6 +274,8 @@ CDN_SERVER = """\
             # Request collapsing: one request fills a missing copy while the others wait for it.
             proxy_cache_lock on;
             proxy_cache_revalidate on;
+            # As CDNs do by default: readers get the expiring copy while one request refreshes it.
+            proxy_cache_use_stale updating error timeout http_500 http_502 http_503 http_504;
         }}
     }}"""
 

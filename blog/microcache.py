@@ -25,7 +25,10 @@ SKIPPED_PREFIXES = ("/static/", "/admin/")
 CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
 # Headers a 304 repeats from the full response (RFC 9110, section 15.4.5).
 NOT_MODIFIED_HEADERS = {"cache-control", "content-location", "date", "etag", "expires", "vary"}
-MAX_BODY_BYTES = 1024 * 1024
+# Memory bounds per process: a 5,000-update page is about 1.7 MB, and it is
+# exactly the response that most needs caching when there is no CDN.
+MAX_BODY_BYTES = 8 * 1024 * 1024
+MAX_TOTAL_BYTES = 64 * 1024 * 1024
 
 
 class CachedResponse:
@@ -37,10 +40,11 @@ class CachedResponse:
 
 
 class MicroCache:
-    def __init__(self, app, seconds=1.0, max_entries=512, clock=time.monotonic):
+    def __init__(self, app, seconds=1.0, max_entries=512, max_bytes=MAX_TOTAL_BYTES, clock=time.monotonic):
         self.app = app
         self.seconds = seconds
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
         self.clock = clock
         self.entries = {}
         self.lock = threading.Lock()
@@ -118,13 +122,16 @@ class MicroCache:
 
     def store(self, key, cached):
         with self.lock:
-            if len(self.entries) >= self.max_entries:
-                self.entries = {
-                    k: v for k, v in self.entries.items() if cached.stored_at - v.stored_at < self.seconds
-                }
-                if len(self.entries) >= self.max_entries:
-                    self.entries = {}
-            self.entries[key] = cached
+            entries = {**self.entries, key: cached}
+            if len(entries) > self.max_entries or self.size(entries) > self.max_bytes:
+                entries = {k: v for k, v in entries.items() if cached.stored_at - v.stored_at < self.seconds}
+            if len(entries) > self.max_entries or self.size(entries) > self.max_bytes:
+                entries = {key: cached}
+            self.entries = entries
+
+    @staticmethod
+    def size(entries):
+        return sum(len(entry.body) for entry in entries.values())
 
     def respond(self, environ, start_response, cached, now):
         age = ("Age", str(int(now - cached.stored_at)))

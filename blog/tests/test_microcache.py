@@ -157,3 +157,26 @@ def test_the_number_of_copies_is_bounded(clock):
     for since in range(50):
         request(cache, query=f"since={since}")
     assert len(cache.entries) <= 10
+
+
+def test_the_bytes_held_are_bounded(clock):
+    inner = CountingApp(body=b"x" * 1000)
+    cache = MicroCache(inner, seconds=1, max_bytes=5000, clock=clock)
+    for since in range(20):
+        request(cache, query=f"since={since}")
+    assert sum(len(entry.body) for entry in cache.entries.values()) <= 5000
+    request(cache, query="since=19")
+    assert len(inner.calls) == 20, "the newest copy is kept"
+
+
+def test_a_large_page_is_cached_but_an_oversized_one_is_not(clock):
+    inner = CountingApp(body=b"x" * (2 * 1024 * 1024))
+    cache = MicroCache(inner, seconds=1, clock=clock)
+    request(cache)
+    request(cache)
+    assert len(inner.calls) == 1
+    huge = CountingApp(body=b"x" * (9 * 1024 * 1024))
+    cache = MicroCache(huge, seconds=1, clock=clock)
+    request(cache)
+    request(cache)
+    assert len(huge.calls) == 2
