@@ -62,7 +62,7 @@ class MicroCache:
                 start_response(status, headers)
                 return body
             self.store(key, cached)
-        return self.respond(environ, start_response, cached, now)
+        return self.respond(environ, start_response, cached)
 
     def is_cacheable_request(self, environ):
         return (
@@ -133,12 +133,14 @@ class MicroCache:
     def size(entries):
         return sum(len(entry.body) for entry in entries.values())
 
-    def respond(self, environ, start_response, cached, now):
-        age = ("Age", str(int(now - cached.stored_at)))
-        client_etags = parse_etags(environ.get("HTTP_IF_NONE_MATCH", ""))
-        if cached.etag and (cached.etag in client_etags or "*" in client_etags):
-            headers = [(n, v) for n, v in cached.headers if n.lower() in NOT_MODIFIED_HEADERS]
-            start_response("304 Not Modified", [*headers, age])
-            return [b""]
-        start_response("200 OK", [*cached.headers, age])
+    def respond(self, environ, start_response, cached):
+        # No Age header: a copy is at most LIVE_MICROCACHE_SECONDS (one by default)
+        # old, a rounding error next to the max-age that downstream caches apply.
+        if "HTTP_IF_NONE_MATCH" in environ and cached.etag:
+            client_etags = parse_etags(environ["HTTP_IF_NONE_MATCH"])
+            if cached.etag in client_etags or "*" in client_etags:
+                headers = [(n, v) for n, v in cached.headers if n.lower() in NOT_MODIFIED_HEADERS]
+                start_response("304 Not Modified", headers)
+                return [b""]
+        start_response("200 OK", list(cached.headers))
         return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [cached.body]
