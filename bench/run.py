@@ -22,7 +22,11 @@ numbers across runs. Environment knobs, with their defaults:
 - BENCH_QUICK=1: a short smoke run (blog/tests/test_bench.py), not a measurement
 - BENCH_SECONDS=12 per throughput row, in BENCH_ROUNDS=4 rounds of alternating
   order, after a BENCH_WARMUP=2 s warm-up; BENCH_CONNECTIONS=32 (wrk -c)
-- BENCH_WORKERS=2 and BENCH_THREADS=4: gunicorn's, for the app and the baseline
+- BENCH_WORKERS=1 and BENCH_THREADS=4: gunicorn's, for the app and the baseline.
+  One worker, because wrk holds its keep-alive connections for a whole round and
+  gunicorn lets whichever worker accepts first keep them: with two workers a
+  round measured one or two processes by luck (rounds of 2,000 and 8,000 req/s
+  for the same server). One worker also leaves wrk the machine's other core.
 - BENCH_CDN_SECONDS=30 and BENCH_CDN_CONNECTIONS=400 for the CDN part
 - BENCH_BIG_UPDATES=5000 and BENCH_SAMPLES=20 for the growth part
 - BENCH_OUTPUT=bench/results.md
@@ -108,7 +112,7 @@ class Settings:
             updates=200,
             big_updates=number("BENCH_BIG_UPDATES", 5000, 400),
             samples=number("BENCH_SAMPLES", 20, 3),
-            workers=number("BENCH_WORKERS", 2),
+            workers=number("BENCH_WORKERS", 1),
             threads=number("BENCH_THREADS", 4),
             wrk_threads=1,
             connections=number("BENCH_CONNECTIONS", 32),
