@@ -242,6 +242,37 @@ def test_new_update_lands_on_top_in_newest_first_order(page, feed):
     expect(update_bodies(page)).to_have_text(["Third.", "Second.", "First."])
 
 
+@pytest.mark.parametrize(
+    ("newest_first", "expected"),
+    [(False, ["At 10:00.", "At 10:30.", "At 11:00."]), (True, ["At 11:00.", "At 10:30.", "At 10:00."])],
+)
+def test_back_dated_update_lands_at_its_place_in_time(page, feed, newest_first, expected):
+    entry = make_entry()
+    make_update(entry, content="At 10:00.", created=START.replace(hour=10))
+    make_update(entry, content="At 11:00.", created=START.replace(hour=11))
+    open_entry(page, entry)
+    if newest_first:
+        page.locator("#order-toggle").click()
+
+    make_update(entry, content="At 10:30.", created=START.replace(hour=10, minute=30))
+    next_poll(page, feed)
+
+    expect(update_bodies(page)).to_have_text(expected)
+
+
+def test_edit_that_changes_an_updates_time_moves_it(page, feed):
+    entry = make_entry()
+    moved = make_update(entry, content="Moved.", created=START.replace(hour=9))
+    make_update(entry, content="Stays.", created=START.replace(hour=10))
+    open_entry(page, entry)
+
+    moved.created = START.replace(hour=11)
+    moved.save()
+    next_poll(page, feed)
+
+    expect(update_bodies(page)).to_have_text(["Stays.", "Moved."])
+
+
 def test_hidden_tab_polls_at_most_once_a_minute(page, feed):
     entry = make_entry()
     open_entry(page, entry)

@@ -32,23 +32,20 @@
     return [Date.parse(time.getAttribute("datetime")), Number(element.id.slice(7))];
   }
 
-  function comesBefore(a, b) {
-    var before = a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
-    return newestFirst ? !before : before;
+  function isNewer(a, b) {
+    return a[0] > b[0] || (a[0] === b[0] && a[1] > b[1]);
   }
 
+  // Scans from the newest end, where a new update almost always belongs, so
+  // placing one costs a step or two even on a page of thousands.
   function place(element) {
     var key = sortKey(element);
-    var next = null;
-    for (var child = container.firstElementChild; child; child = child.nextElementSibling) {
-      if (child !== element && comesBefore(key, sortKey(child))) {
-        next = child;
-        break;
-      }
-    }
-    if (element.nextElementSibling !== next || element.parentNode !== container) {
-      container.insertBefore(element, next);
-    }
+    var step = newestFirst ? "nextElementSibling" : "previousElementSibling";
+    var older = newestFirst ? container.firstElementChild : container.lastElementChild;
+    while (older && (older === element || isNewer(sortKey(older), key))) older = older[step];
+    var next = newestFirst ? older : older ? older.nextElementSibling : container.firstElementChild;
+    var inPlace = element.parentNode === container && (next === element || element.nextElementSibling === next);
+    if (!inPlace) container.insertBefore(element, next);
   }
 
   function fill(element, update) {
