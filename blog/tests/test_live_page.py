@@ -60,6 +60,7 @@ class Feed:
     def __init__(self, page):
         self.page = page
         self.failures_to_serve = 0
+        self.stalls_to_serve = 0
         page.add_init_script(COUNT_POLLS)
         # Routing also turns off the browser's HTTP cache. With it on, a poll of an
         # unchanged cursor within max-age *real* seconds (all of a test, in fake
@@ -67,6 +68,9 @@ class Feed:
         page.route(FEED_URL, self.serve)
 
     def serve(self, route):
+        if self.stalls_to_serve:
+            self.stalls_to_serve -= 1
+            return  # never answered, like a request lost on flaky Wi-Fi
         if self.failures_to_serve:
             self.failures_to_serve -= 1
             route.fulfill(status=500, json={"error": "The server is having a bad day."})
@@ -76,6 +80,10 @@ class Feed:
     def fail(self, times):
         """Answer the page's next ``times`` polls with a server error."""
         self.failures_to_serve = times
+
+    def stall(self, times):
+        """Leave the page's next ``times`` polls unanswered."""
+        self.stalls_to_serve = times
 
     def polls(self):
         """How many times the page has polled so far."""
@@ -396,3 +404,39 @@ def test_updates_arriving_together_are_announced_once_and_highlighted(page, feed
     expect(page.locator(f"#update-{first.pk}")).to_have_class(re.compile(r"\bis-new\b"))
     expect(page.locator(f"#update-{second.pk}")).to_have_class(re.compile(r"\bis-new\b"))
     expect(page.locator(f"#update-{old.pk}")).not_to_have_class(re.compile(r"\bis-new\b"))
+
+
+def test_a_request_that_never_answers_is_given_up_and_retried(page, feed):
+    entry = make_entry()
+    open_entry(page, entry)
+    feed.stall(1)
+    status = page.locator("#live-connection")
+    polls = feed.polls()
+    for _ in range(15):
+        page.clock.run_for(1000)
+        if feed.polls() > polls:
+            break
+
+    page.clock.run_for(19_000)
+    expect(status).to_have_text(LIVE)  # still waiting, within the 20-second timeout
+    page.clock.run_for(1_000)
+    expect(status).to_have_text(LOST)
+    make_update(entry, content="Still here.")
+    next_poll(page, feed)
+    expect(update_bodies(page)).to_have_text(["Still here."])
+    expect(status).to_have_text(LIVE)
+
+
+def test_coming_back_online_polls_at_once(page, feed):
+    entry = make_entry()
+    open_entry(page, entry)
+    feed.fail(1)
+    next_poll(page, feed)
+    expect(page.locator("#live-connection")).to_have_text(LOST)
+    polls = feed.polls()
+
+    make_update(entry, content="Posted while offline.")
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+
+    expect(update_bodies(page)).to_have_text(["Posted while offline."])
+    assert feed.polls() == polls + 1

@@ -6,6 +6,7 @@
 
   var HIDDEN_INTERVAL = 60; // seconds between polls while the tab is hidden
   var MAX_BACKOFF = 120; // seconds, after repeated network or server errors
+  var REQUEST_TIMEOUT = 20; // seconds before a stalled request (flaky Wi-Fi) counts as failed
   var ORDER_KEY = "liveblog:order";
 
   var container = document.getElementById("live-updates");
@@ -141,7 +142,14 @@
     if (inFlight) return;
     inFlight = true;
     var url = feedUrl + "?since=" + encodeURIComponent(cursor);
-    return fetch(url, { headers: { Accept: "application/json" } })
+    var options = { headers: { Accept: "application/json" } };
+    var stalled = null;
+    if (window.AbortController) {
+      var controller = new AbortController();
+      options.signal = controller.signal;
+      stalled = setTimeout(controller.abort.bind(controller), REQUEST_TIMEOUT * 1000);
+    }
+    return fetch(url, options)
       .then(function (response) {
         if (response.status === 404) return finish("This live blog is no longer available.");
         if (!response.ok) throw new Error("HTTP " + response.status);
@@ -153,6 +161,7 @@
         setStatus("Connection lost. Retrying…");
       })
       .then(function () {
+        clearTimeout(stalled);
         inFlight = false;
         schedule(nextDelay());
       });
@@ -201,6 +210,11 @@
     if (document.hidden) return;
     unseen = 0;
     document.title = baseTitle;
+    if (!ended) poll();
+  });
+
+  // Back on the network (a phone leaving a dead spot): catch up without waiting out a back-off.
+  window.addEventListener("online", function () {
     if (!ended) poll();
   });
 
