@@ -80,6 +80,31 @@ def test_entry_page_with_rich_updates_has_no_wcag_violations(page, axe_script):
     assert not violations, describe(violations)
 
 
+def test_live_states_have_no_wcag_violations(page, axe_script):
+    """Newest first, a highlighted new update, and the connection status line."""
+    entry = make_entry_with_updates()
+    # Routed requests skip the browser's HTTP cache, which would answer a second
+    # poll of the same cursor within max-age from its copy of the first.
+    page.route("**/updates.json?*", lambda route: route.continue_())
+    page.goto(entry.get_absolute_url())
+    expect(page.locator("#live-connection")).to_have_text("Live: new updates appear automatically.")
+    page.locator("#order-toggle").click()
+    make_update(entry, content="Just in.")
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")  # poll now
+    expect(page.locator(".update.is-new")).to_have_count(1)
+    violations = axe_violations(page, axe_script)
+    assert not violations, describe(violations)
+
+
+def test_ended_entry_page_has_no_wcag_violations(page, axe_script):
+    entry = make_entry(title="Yesterday's keynote", is_live=False)
+    make_update(entry, content="That's all, folks.")
+    page.goto(entry.get_absolute_url())
+    expect(page.locator("#live-connection")).to_have_text("This live blog has ended.")
+    violations = axe_violations(page, axe_script)
+    assert not violations, describe(violations)
+
+
 def test_not_found_page_has_no_wcag_violations(page, axe_script):
     response = page.goto("/entries/no-such-event/")
     assert response.status == HTTPStatus.NOT_FOUND
