@@ -61,7 +61,8 @@ class LiveUpdateForm(forms.ModelForm):
         required=False,
         widget=admin.widgets.AdminSplitDateTime,
         label="Time",
-        help_text="Leave blank to publish with the current time; set it to back-date an update.",
+        help_text="Leave blank to publish with the current time. To back-date an update, "
+        "give the time in the entry's time zone, as readers will see it.",
     )
 
     class Meta:
@@ -69,20 +70,37 @@ class LiveUpdateForm(forms.ModelForm):
         fields = ["entry", "content", "created"]
         widgets = {"content": forms.Textarea(attrs={"rows": 12, "cols": 80, "autofocus": True})}
 
-    def clean_created(self):
-        return self.cleaned_data["created"] or timezone.now()
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            # Show the wall-clock time in the entry's zone; a naive value is displayed as is.
+            self.initial["created"] = timezone.make_naive(self.instance.created, self.instance.entry.zone)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        created, entry = cleaned_data.get("created"), cleaned_data.get("entry")
+        if created is None:
+            cleaned_data["created"] = timezone.now()
+        elif entry is not None:
+            # The form read the wall-clock time in the site's zone; the author meant the entry's.
+            cleaned_data["created"] = timezone.make_aware(timezone.make_naive(created), entry.zone)
+        return cleaned_data
 
 
 @admin.register(LiveUpdate)
 class LiveUpdateAdmin(admin.ModelAdmin):
     form = LiveUpdateForm
     autocomplete_fields = ["entry"]
-    list_display = ["__str__", "entry", "created", "modified"]
+    list_display = ["__str__", "entry", "time"]
     list_filter = ["entry"]
     list_select_related = ["entry"]
     search_fields = ["content"]
     ordering = ["-created", "-id"]
     date_hierarchy = "created"
+
+    @admin.display(description="Time (entry's zone)", ordering="created")
+    def time(self, update):
+        return update.local_created().strftime("%d %b %Y, %H:%M %Z")
 
     def response_add(self, request, obj, post_url_continue=None):
         response = super().response_add(request, obj, post_url_continue)

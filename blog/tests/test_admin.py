@@ -46,10 +46,19 @@ def test_save_and_add_another_keeps_the_entry_selected(admin_client):
     assert re.search(r'<textarea name="content"[^>]*>\s*</textarea>', form), "content starts blank"
 
 
-def test_update_can_be_back_dated(admin_client):
-    entry = make_entry(time_zone="UTC")
+def test_update_can_be_back_dated_in_the_entrys_time_zone(admin_client):
+    entry = make_entry(time_zone="Europe/Paris")
     post_update(admin_client, entry, "Earlier", created_0="2026-05-01", created_1="09:15:00")
-    assert LiveUpdate.objects.get().local_time() == "09:15"
+    update = LiveUpdate.objects.get()
+    assert update.local_time() == "09:15"
+    assert update.created.isoformat() == "2026-05-01T07:15:00+00:00"
+
+
+def test_edit_form_shows_the_time_in_the_entrys_time_zone(admin_client):
+    update = make_update(make_entry(time_zone="Asia/Tokyo"), created="2026-05-01T00:30:00Z")
+    form = admin_client.get(reverse("admin:blog_liveupdate_change", args=[update.pk])).content.decode()
+    assert 'value="2026-05-01"' in form
+    assert 'value="09:30:00"' in form
 
 
 def test_update_without_content_is_a_form_error_not_a_500(admin_client):
@@ -122,3 +131,9 @@ def test_entry_with_unknown_time_zone_is_a_form_error(admin_client):
     )  # fmt: skip
     assert response.status_code == HTTPStatus.OK
     assert "Select a valid choice" in response.content.decode()
+
+
+def test_update_list_shows_times_in_each_entrys_zone(admin_client):
+    make_update(make_entry(time_zone="Asia/Tokyo"), created="2026-05-01T00:30:00Z")
+    html = admin_client.get(reverse("admin:blog_liveupdate_changelist")).content.decode()
+    assert "01 May 2026, 09:30 JST" in html
