@@ -61,8 +61,14 @@ def changes_since(entry, since=None):
     elif since >= until:
         changed, deleted_ids = [], []
     else:
-        changed = updates.changed_between(since, until)
-        deleted_ids = entry.deletions.changed_between(since, until).values_list("update_id", flat=True)
+        changed = list(updates.changed_between(since, until))
+        present = {update.pk for update in changed}
+        # An update moved away and back again has a tombstone older than its return.
+        deleted_ids = [
+            update_id
+            for update_id in entry.deletions.changed_between(since, until).values_list("update_id", flat=True)
+            if update_id not in present
+        ]
     return {
         "entry": {"slug": entry.slug, "title": entry.title, "is_live": entry.is_live},
         "updates": [serialize_update(update) for update in changed]

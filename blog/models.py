@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F
-from django.db.models.signals import post_delete
+from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
@@ -125,13 +125,28 @@ class LiveUpdate(models.Model):
     def save(self, *args, **kwargs):
         self.content_html = render_markdown(self.content)
         with transaction.atomic():
-            self.version = Entry.objects.bump_version(self.entry_id)
+            moved_from = self._entry_moved_from()
+            # Lock entries in id order, so two writers never wait on each other in a cycle.
+            for entry_id in sorted({self.entry_id, moved_from} - {None}):
+                version = Entry.objects.bump_version(entry_id)
+                if entry_id == self.entry_id:
+                    self.version = version
+                else:
+                    # Posted to the wrong entry and moved: it leaves the old entry's pages.
+                    DeletedUpdate.objects.create(entry_id=entry_id, update_id=self.pk, version=version)
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "version", "content_html"}
             super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return f"{self.entry.get_absolute_url()}#update-{self.pk}"
+
+    def _entry_moved_from(self):
+        """The entry this update belonged to until this save, if it is being moved."""
+        if self._state.adding or self.pk is None:
+            return None
+        stored = LiveUpdate.objects.filter(pk=self.pk).values_list("entry_id", flat=True).first()
+        return stored if stored not in (None, self.entry_id) else None
 
     def local_created(self):
         """The update's time in its entry's display zone."""
@@ -170,7 +185,10 @@ class DeletedUpdate(models.Model):
 
 # A receiver rather than LiveUpdate.delete(): a queryset delete() (the admin's
 # bulk action) never calls the model method, but it does send this signal.
-@receiver(post_delete, sender=LiveUpdate, dispatch_uid="record_deleted_update")
+# pre_delete, not post_delete: Django sends it inside the deletion's transaction
+# before the DELETE, so a deletion locks the entry row before the update row,
+# in the same order as save(), and cannot deadlock with an edit.
+@receiver(pre_delete, sender=LiveUpdate, dispatch_uid="record_deleted_update")
 def record_deleted_update(sender, instance, origin=None, **kwargs):
     deleting_whole_entry = isinstance(origin, Entry) or getattr(origin, "model", None) is Entry
     if not deleting_whole_entry:

@@ -214,3 +214,30 @@ def test_poll_never_renders_markdown(client, monkeypatch):
     monkeypatch.setattr("blog.models.render_markdown", fail)
     assert poll(client, entry).status_code == HTTPStatus.OK
     assert poll(client, entry, 0).status_code == HTTPStatus.OK
+
+
+def test_update_moved_to_another_entry_leaves_the_old_one_and_joins_the_new(client):
+    """An author who posted to the wrong entry moves the update in the admin."""
+    wrong, right = make_entry(), make_entry()
+    update = make_update(wrong, content="Posted in haste")
+    wrong_cursor = poll(client, wrong).json()["cursor"]
+    right_cursor = poll(client, right).json()["cursor"]
+
+    update.entry = right
+    update.save()
+
+    assert poll(client, wrong, wrong_cursor).json()["updates"] == [{"id": update.pk, "deleted": True}]
+    assert [u["id"] for u in poll(client, right, right_cursor).json()["updates"]] == [update.pk]
+
+
+def test_update_moved_away_and_back_is_not_reported_deleted(client):
+    entry, other = make_entry(), make_entry()
+    update = make_update(entry)
+    cursor = poll(client, entry).json()["cursor"]
+    update.entry = other
+    update.save()
+    update.entry = entry
+    update.save()
+    assert [(u["id"], u["deleted"]) for u in poll(client, entry, cursor).json()["updates"]] == [
+        (update.pk, False)
+    ]

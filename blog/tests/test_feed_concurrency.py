@@ -11,6 +11,7 @@ import time
 import pytest
 from django.db import connection, transaction
 
+from blog.models import DeletedUpdate, LiveUpdate
 from blog.tests.factories import make_entry, make_update
 from blog.tests.test_feed import poll
 
@@ -112,3 +113,49 @@ def test_edit_and_delete_racing_a_new_update_all_reach_readers(client):
 
     updates = poll(client, entry, cursor).json()["updates"]
     assert sorted(u.get("html", "deleted") for u in updates) == ["<p>Edited</p>", "<p>New</p>", "deleted"]
+
+
+def test_deleting_an_update_while_it_is_being_edited_does_not_deadlock(client, monkeypatch):
+    """A deletion takes the entry's lock before the update's row, in the same order as save()."""
+    entry = make_entry()
+    update = make_update(entry, content="Draft")
+    cursor = poll(client, entry).json()["cursor"]
+    deletion_reached_its_tombstone, resume_deletion = threading.Event(), threading.Event()
+    record = DeletedUpdate.record.__func__
+
+    def paused_record(cls, deleted):
+        deletion_reached_its_tombstone.set()
+        resume_deletion.wait(timeout=15)
+        return record(cls, deleted)
+
+    monkeypatch.setattr(DeletedUpdate, "record", classmethod(paused_record))
+    errors = []
+
+    def in_thread(action):
+        def run():
+            try:
+                action()
+            except Exception as error:  # noqa: BLE001 - reported by the assertion below
+                errors.append(error)
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        return thread
+
+    def edit():
+        update.content = "Edited"
+        update.save()
+
+    deleter = in_thread(LiveUpdate.objects.get(pk=update.pk).delete)
+    assert deletion_reached_its_tombstone.wait(timeout=15)
+    editor = in_thread(edit)
+    wait_until(lambda: not editor.is_alive() or backends_waiting_for_a_lock() >= 1)
+    resume_deletion.set()
+    deleter.join(timeout=30)
+    editor.join(timeout=30)
+
+    assert errors == []
+    assert not LiveUpdate.objects.filter(pk=update.pk).exists()
+    assert poll(client, entry, cursor).json()["updates"][-1] == {"id": update.pk, "deleted": True}
