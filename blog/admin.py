@@ -1,5 +1,6 @@
 """The author's workflow: posting an update must take seconds, not minutes."""
 
+import datetime as dt
 import zoneinfo
 
 from django import forms
@@ -54,10 +55,39 @@ class EntryAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">Post an update</a>', post_update_url(entry))
 
 
+class WallClockDateTimeField(forms.SplitDateTimeField):
+    """A date and a time as the author typed them, with no zone yet.
+
+    The site's zone would be the wrong one to read them in (and would reject a
+    time that only that zone skips); LiveUpdateForm.clean() applies the entry's.
+    """
+
+    def compress(self, data_list):
+        if not data_list:
+            return None
+        date, time = data_list
+        if date in self.empty_values:
+            raise forms.ValidationError(self.error_messages["invalid_date"], code="invalid_date")
+        if time in self.empty_values:
+            raise forms.ValidationError(self.error_messages["invalid_time"], code="invalid_time")
+        return dt.datetime.combine(date, time)
+
+
+def in_zone(wall_clock, zone):
+    """Return the aware datetime for a wall-clock time in ``zone``, refusing ambiguous ones."""
+    earlier, later = wall_clock.replace(tzinfo=zone), wall_clock.replace(tzinfo=zone, fold=1)
+    if earlier.utcoffset() == later.utcoffset():
+        return earlier
+    when = f"{wall_clock:%H:%M on %d %b %Y} in {zone.key}"
+    if earlier.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != wall_clock:
+        raise forms.ValidationError(f"{when} does not exist: the clocks go forward then.")
+    raise forms.ValidationError(f"{when} happens twice: the clocks go back then. Pick another minute.")
+
+
 class LiveUpdateForm(forms.ModelForm):
     # Blank means "the moment I press Save": a time filled in when the form
     # opened would be minutes old by the time a long update is posted.
-    created = forms.SplitDateTimeField(
+    created = WallClockDateTimeField(
         required=False,
         widget=admin.widgets.AdminSplitDateTime,
         label="Time",
@@ -73,17 +103,21 @@ class LiveUpdateForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
-            # Show the wall-clock time in the entry's zone; a naive value is displayed as is.
             self.initial["created"] = timezone.make_naive(self.instance.created, self.instance.entry.zone)
 
     def clean(self):
         cleaned_data = super().clean()
-        created, entry = cleaned_data.get("created"), cleaned_data.get("entry")
-        if created is None:
+        wall_clock, entry = cleaned_data.get("created"), cleaned_data.get("entry")
+        if wall_clock is None:
             cleaned_data["created"] = timezone.now()
+        elif self.instance.pk is not None and "created" not in self.changed_data:
+            # Untouched: keep the stored instant, even in an hour the clocks repeat.
+            cleaned_data["created"] = self.instance.created
         elif entry is not None:
-            # The form read the wall-clock time in the site's zone; the author meant the entry's.
-            cleaned_data["created"] = timezone.make_aware(timezone.make_naive(created), entry.zone)
+            try:
+                cleaned_data["created"] = in_zone(wall_clock, entry.zone)
+            except forms.ValidationError as error:
+                self.add_error("created", error)
         return cleaned_data
 
 

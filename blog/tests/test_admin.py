@@ -137,3 +137,41 @@ def test_update_list_shows_times_in_each_entrys_zone(admin_client):
     make_update(make_entry(time_zone="Asia/Tokyo"), created="2026-05-01T00:30:00Z")
     html = admin_client.get(reverse("admin:blog_liveupdate_changelist")).content.decode()
     assert "01 May 2026, 09:30 JST" in html
+
+
+def change_time(admin_client, update, date, time):
+    return admin_client.post(
+        reverse("admin:blog_liveupdate_change", args=[update.pk]),
+        {"entry": update.entry_id, "content": update.content, "created_0": date, "created_1": time},
+    )
+
+
+def test_resaving_an_update_in_a_repeated_hour_keeps_its_time(admin_client):
+    """02:30 happens twice in Paris on 25 Oct 2026; this update is the second one."""
+    update = make_update(make_entry(time_zone="Europe/Paris"), created="2026-10-25T01:30:00Z")
+    response = change_time(admin_client, update, "2026-10-25", "02:30:00")
+    assert response.status_code == HTTPStatus.FOUND, "saved without a form error"
+    update.refresh_from_db()
+    assert update.created.isoformat() == "2026-10-25T01:30:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("date", "time", "message"),
+    [
+        ("2026-03-29", "02:30:00", "does not exist: the clocks go forward then"),
+        ("2026-10-25", "02:30:00", "happens twice: the clocks go back then"),
+    ],
+)
+def test_a_time_the_entrys_clocks_skip_or_repeat_is_a_form_error(admin_client, date, time, message):
+    entry = make_entry(time_zone="Europe/Paris")
+    response = post_update(admin_client, entry, "Back-dated", created_0=date, created_1=time)
+    assert response.status_code == HTTPStatus.OK
+    assert message in response.content.decode()
+    assert not LiveUpdate.objects.exists()
+
+
+def test_a_time_only_the_sites_zone_skips_is_accepted(admin_client, settings):
+    settings.TIME_ZONE = "Europe/Paris"
+    entry = make_entry(time_zone="America/New_York")
+    post_update(admin_client, entry, "Back-dated", created_0="2026-03-29", created_1="02:30:00")
+    assert LiveUpdate.objects.get().local_time() == "02:30"
