@@ -10,10 +10,14 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from liveblog.devkey import development_secret_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env")
+# Variables already in the environment win over the file. ENV_FILE points
+# elsewhere (the settings tests use /dev/null, to see the defaults).
+environ.Env.read_env(env.str("ENV_FILE", default=str(BASE_DIR / ".env")))
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -22,7 +26,7 @@ DEBUG = env.bool("DEBUG", default=False)
 INSECURE_KEY_PREFIX = "django-insecure-"
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY and DEBUG:
-    SECRET_KEY = INSECURE_KEY_PREFIX + "local-development-only"
+    SECRET_KEY = development_secret_key(BASE_DIR / ".dev-secret-key", INSECURE_KEY_PREFIX)
 if not DEBUG and (not SECRET_KEY or SECRET_KEY.startswith(INSECURE_KEY_PREFIX)):
     raise ImproperlyConfigured(
         "SECRET_KEY must be set to a long random value when DEBUG is off. "

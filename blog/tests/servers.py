@@ -46,8 +46,14 @@ def manage(env, *args):
 
 
 def base_env(database_url, static_root, **extra):
-    return {"PATH": os.environ["PATH"], **PRODUCTION_ENV, "DATABASE_URL": database_url,
-            "STATIC_ROOT": str(static_root), **extra}  # fmt: skip
+    return {
+        "PATH": os.environ["PATH"],
+        "ENV_FILE": os.devnull,  # a developer's .env must not change what is measured or tested
+        **PRODUCTION_ENV,
+        "DATABASE_URL": database_url,
+        "STATIC_ROOT": str(static_root),
+        **extra,
+    }
 
 
 @contextmanager

@@ -1,6 +1,7 @@
 """Settings come from the environment, with safe defaults."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,8 @@ A_REAL_KEY = "a-real-secret-for-this-test-0123456789"
 
 def read_setting(expression, **environment):
     """Evaluate ``expression`` on the settings of a fresh interpreter with exactly this environment."""
-    env = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "liveblog.settings", **environment}
+    env = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "liveblog.settings", "ENV_FILE": os.devnull,
+           **environment}  # fmt: skip
     code = f"from django.conf import settings; print({expression})"
     return subprocess.run(
         [sys.executable, "-c", code], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60
@@ -36,9 +38,11 @@ def test_debug_is_off_unless_asked_for():
     assert read_setting("settings.DEBUG", SECRET_KEY=A_REAL_KEY).stdout.strip() == "False"
 
 
-def test_local_development_gets_a_development_only_key():
-    result = read_setting("settings.SECRET_KEY", DEBUG="true")
-    assert result.stdout.startswith("django-insecure-")
+def test_local_development_gets_a_development_only_key_of_its_own():
+    first = read_setting("settings.SECRET_KEY", DEBUG="true").stdout.strip()
+    assert first.startswith("django-insecure-")
+    assert len(first) > 50
+    assert read_setting("settings.SECRET_KEY", DEBUG="true").stdout.strip() == first, "kept across restarts"
 
 
 def test_time_zone_comes_from_the_environment():
@@ -63,3 +67,22 @@ def test_allowed_hosts_come_from_the_environment():
 def test_database_comes_from_database_url_with_sqlite_as_the_default(environment, engine):
     result = read_setting("settings.DATABASES['default']['ENGINE']", SECRET_KEY=A_REAL_KEY, **environment)
     assert result.stdout.strip() == engine
+
+
+def test_a_copy_of_env_example_is_a_working_env_file():
+    example = str(PROJECT_ROOT / ".env.example")
+    result = read_setting("settings.DATABASES['default']['ENGINE']", ENV_FILE=example, SECRET_KEY=A_REAL_KEY)
+    assert result.stdout.strip() == "django.db.backends.sqlite3", result.stderr
+
+
+def test_every_variable_read_is_documented_in_env_example_and_the_readme():
+    read = set()
+    for source in ["liveblog/settings.py", "gunicorn.conf.py"]:
+        text = (PROJECT_ROOT / source).read_text()
+        read |= set(re.findall(r'env\.\w+\(\s*"([A-Z_]+)"', text))
+        read |= set(re.findall(r'os\.environ\.get\(\s*["\']([A-Z_]+)["\']', text))
+    assert {"DEBUG", "SECRET_KEY", "DATABASE_URL", "PORT"} <= read
+    example = (PROJECT_ROOT / ".env.example").read_text()
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    assert [name for name in sorted(read) if f"# {name}=" not in example] == []
+    assert [name for name in sorted(read) if f"`{name}`" not in readme] == []
