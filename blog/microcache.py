@@ -40,8 +40,18 @@ class CachedResponse:
 
 
 class MicroCache:
-    def __init__(self, app, seconds=1.0, max_entries=512, max_bytes=MAX_TOTAL_BYTES, clock=time.monotonic):
+    def __init__(
+        self,
+        app,
+        seconds=1.0,
+        scheme_header="HTTP_X_FORWARDED_PROTO",
+        max_entries=512,
+        max_bytes=MAX_TOTAL_BYTES,
+        clock=time.monotonic,
+    ):
         self.app = app
+        # The proxy's header that says a request was HTTPS (SECURE_PROXY_SSL_HEADER).
+        self.scheme_header = scheme_header
         self.seconds = seconds
         self.max_entries = max_entries
         self.max_bytes = max_bytes
@@ -72,13 +82,12 @@ class MicroCache:
             and not environ.get("PATH_INFO", "").startswith(SKIPPED_PREFIXES)
         )
 
-    @staticmethod
-    def key(environ):
+    def key(self, environ):
         # Everything Django's answer may depend on for a public, Vary-less response:
         # the host (ALLOWED_HOSTS, absolute URLs), the scheme (the HTTPS redirect), the URL.
         return (
             environ.get("HTTP_HOST", ""),
-            environ.get("HTTP_X_FORWARDED_PROTO", ""),
+            environ.get(self.scheme_header, ""),
             environ["wsgi.url_scheme"],
             environ.get("SCRIPT_NAME", ""),
             environ.get("PATH_INFO", ""),
@@ -137,8 +146,9 @@ class MicroCache:
         # No Age header: a copy is at most LIVE_MICROCACHE_SECONDS (one by default)
         # old, a rounding error next to the max-age that downstream caches apply.
         if "HTTP_IF_NONE_MATCH" in environ and cached.etag:
-            client_etags = parse_etags(environ["HTTP_IF_NONE_MATCH"])
-            if cached.etag in client_etags or "*" in client_etags:
+            # Weak comparison, as Django's own: a CDN that compresses sends W/"...".
+            client_etags = {tag.removeprefix("W/") for tag in parse_etags(environ["HTTP_IF_NONE_MATCH"])}
+            if cached.etag.removeprefix("W/") in client_etags or "*" in client_etags:
                 headers = [(n, v) for n, v in cached.headers if n.lower() in NOT_MODIFIED_HEADERS]
                 start_response("304 Not Modified", headers)
                 return [b""]

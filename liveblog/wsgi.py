@@ -11,4 +11,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liveblog.settings")
 
 # The micro-cache answers repeated identical polls before Django's request
 # work; see blog/microcache.py for why that stays correct across servers.
-application = MicroCache(get_wsgi_application(), seconds=settings.LIVE_MICROCACHE_SECONDS)
+application = MicroCache(
+    get_wsgi_application(),
+    seconds=settings.LIVE_MICROCACHE_SECONDS,
+    scheme_header=(settings.SECURE_PROXY_SSL_HEADER or ("HTTP_X_FORWARDED_PROTO",))[0],
+)

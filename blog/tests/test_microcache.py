@@ -180,3 +180,19 @@ def test_a_large_page_is_cached_but_an_oversized_one_is_not(clock):
     request(cache)
     request(cache)
     assert len(huge.calls) == 2
+
+
+def test_the_configured_proxy_https_header_is_part_of_the_key(clock):
+    """With SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_SSL,on a plain request must not get the HTTPS copy."""
+    inner = CountingApp()
+    cache = MicroCache(inner, seconds=1, scheme_header="HTTP_X_FORWARDED_SSL", clock=clock)
+    request(cache, HTTP_X_FORWARDED_SSL="on")
+    request(cache)
+    assert len(inner.calls) == 2
+
+
+def test_a_weak_etag_from_a_compressing_cdn_still_matches(clock):
+    inner = CountingApp()
+    cache = MicroCache(inner, seconds=1, clock=clock)
+    request(cache)
+    assert request(cache, HTTP_IF_NONE_MATCH='W/"v1"')["status"] == "304 Not Modified"
