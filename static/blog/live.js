@@ -91,7 +91,11 @@
 
   function announce(added) {
     if (!added) return;
-    announcer.textContent = added === 1 ? "1 new update" : added + " new updates";
+    var message = added === 1 ? "1 new update" : added + " new updates";
+    // Screen readers skip a live region set to the text it already has; a
+    // trailing no-break space makes "1 new update" twice in a row heard twice.
+    if (announcer.textContent === message) message += "\u00a0";
+    announcer.textContent = message;
     if (document.hidden) {
       unseen += added;
       document.title = "(" + unseen + ") " + baseTitle;
@@ -207,7 +211,11 @@
   }
 
   document.addEventListener("visibilitychange", function () {
-    if (document.hidden) return;
+    if (document.hidden) {
+      // The poll already due would come within seconds: push it out to a minute.
+      if (!inFlight && !ended) schedule(nextDelay());
+      return;
+    }
     unseen = 0;
     document.title = baseTitle;
     if (!ended) poll();
