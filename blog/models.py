@@ -76,7 +76,10 @@ class Entry(models.Model):
 
     def save(self, *args, **kwargs):
         self.body_html = render_markdown(self.body)
-        if self.pk is not None and not self._state.adding and kwargs.get("update_fields") is None:
+        if self._state.adding or self.pk is None:
+            super().save(*args, **kwargs)
+            return
+        if kwargs.get("update_fields") is None:
             # An entry form loaded minutes ago holds a stale counter: writing it
             # back would hand out change numbers again and readers would miss updates.
             kwargs["update_fields"] = [
@@ -84,7 +87,12 @@ class Entry(models.Model):
                 for field in self._meta.concrete_fields
                 if not field.primary_key and field.name != "version"
             ]
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            zone_changed = Entry.objects.filter(pk=self.pk).exclude(time_zone=self.time_zone).exists()
+            super().save(*args, **kwargs)
+            if zone_changed:
+                # Every update's time reads differently now: send them all to readers again.
+                self.updates.update(version=Entry.objects.bump_version(self.pk))
 
     def get_absolute_url(self):
         return reverse("blog:entry_detail", args=[self.slug])

@@ -241,3 +241,24 @@ def test_update_moved_away_and_back_is_not_reported_deleted(client):
     assert [(u["id"], u["deleted"]) for u in poll(client, entry, cursor).json()["updates"]] == [
         (update.pk, False)
     ]
+
+
+def test_changing_the_entrys_time_zone_sends_every_update_again_with_its_new_time(client):
+    entry = make_entry(time_zone="UTC")
+    update = make_update(entry, created="2026-06-01T10:00:00Z")
+    cursor = poll(client, entry).json()["cursor"]
+    entry.time_zone = "Europe/Paris"
+    entry.save()
+    [resent] = poll(client, entry, cursor).json()["updates"]
+    assert (resent["id"], resent["time"]) == (update.pk, "12:00")
+    assert resent["created"] == "2026-06-01T12:00:00+02:00"
+
+
+def test_other_entry_edits_do_not_resend_updates(client):
+    entry = make_entry()
+    make_update(entry)
+    cursor = poll(client, entry).json()["cursor"]
+    entry.title = "Renamed"
+    entry.save()
+    body = poll(client, entry, cursor).json()
+    assert (body["entry"]["title"], body["updates"]) == ("Renamed", [])

@@ -452,3 +452,18 @@ def test_one_new_update_after_another_is_announced_each_time(page, feed):
         expect(announcer).to_have_text("1 new update")
         texts.append(announcer.text_content())
     assert texts[0] != texts[1]
+
+
+def test_renamed_entry_and_new_time_zone_reach_the_open_page(page, feed):
+    entry = make_entry(title="Keynot", time_zone="UTC")
+    update = make_update(entry, content="Doors.", created=START.replace(hour=10))
+    open_entry(page, entry)
+
+    entry.title = "Keynote"
+    entry.time_zone = "Europe/Paris"
+    entry.save()
+    next_poll(page, feed)
+
+    expect(page.locator("h1")).to_have_text("Keynote")
+    expect(page).to_have_title("Keynote · Liveblog")
+    expect(page.locator(f"#update-{update.pk} time")).to_have_text("11:00")

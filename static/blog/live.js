@@ -129,7 +129,16 @@
     return failures ? Math.min(MAX_BACKOFF, delay * Math.pow(2, failures)) : delay;
   }
 
+  function retitle(title) {
+    var heading = document.querySelector(".entry-header h1");
+    if (!heading || heading.textContent === title) return;
+    baseTitle = baseTitle.replace(heading.textContent, title);
+    document.title = unseen ? "(" + unseen + ") " + baseTitle : baseTitle;
+    heading.textContent = title;
+  }
+
   function handle(data) {
+    retitle(data.entry.title);
     announce(apply(data.updates));
     cursor = data.cursor;
     interval = data.poll_interval;
