@@ -63,8 +63,9 @@ def entry_feed(request, slug):
         since = live.parse_cursor(request.GET.get("since"))
     except live.BadCursor as error:
         return cache_publicly(json_error(HTTPStatus.BAD_REQUEST, str(error)))
-    entry = Entry.objects.filter(slug=slug).first()
-    if entry is None:
+    try:
+        entry = Entry.objects.get(slug=slug)
+    except Entry.DoesNotExist:
         return cache_publicly(json_error(HTTPStatus.NOT_FOUND, "There is no live blog at this address."))
     return cache_publicly(JsonResponse(live.changes_since(entry, since)))
 
