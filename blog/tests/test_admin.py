@@ -117,7 +117,8 @@ def test_entry_list_shows_live_status_update_count_and_a_post_link(admin_client)
 def test_entry_form_prepopulates_the_slug_and_links_to_the_site(admin_client):
     entry = make_entry()
     add_form = admin_client.get(reverse("admin:blog_entry_add")).content.decode()
-    assert "prepopulated_fields" in add_form or "data-prepopulated-field" in add_form
+    assert "&quot;id&quot;: &quot;#id_slug&quot;" in add_form
+    assert "&quot;dependency_ids&quot;: [&quot;#id_title&quot;]" in add_form
     change_form = admin_client.get(reverse("admin:blog_entry_change", args=[entry.pk])).content.decode()
     assert "View on site" in change_form
     assert "Post an update" in change_form

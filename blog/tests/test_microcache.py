@@ -138,6 +138,7 @@ def test_head_is_answered_from_the_get_copy_without_a_body(clock):
     cache = MicroCache(inner, seconds=1, clock=clock)
     head = request(cache, method="HEAD")
     assert (head["status"], head["body"]) == ("200 OK", b"")
+    assert head["headers"]["ETag"] == '"v1"'
     assert inner.calls[0]["REQUEST_METHOD"] == "GET"
     assert request(cache)["body"] == b'{"n": 1}'
     assert len(inner.calls) == 1
@@ -196,3 +197,11 @@ def test_a_weak_etag_from_a_compressing_cdn_still_matches(clock):
     cache = MicroCache(inner, seconds=1, clock=clock)
     request(cache)
     assert request(cache, HTTP_IF_NONE_MATCH='W/"v1"')["status"] == "304 Not Modified"
+
+
+def test_production_wsgi_application_runs_behind_the_micro_cache(settings):
+    from liveblog.wsgi import application
+
+    assert isinstance(application, MicroCache)
+    assert application.seconds == settings.LIVE_MICROCACHE_SECONDS
+    assert application.scheme_header == settings.SECURE_PROXY_SSL_HEADER[0]

@@ -49,7 +49,8 @@ def test_requests_the_proxy_marks_as_https_are_not_redirected(client, settings):
 
 def test_health_check_over_plain_http_is_not_redirected(client, settings):
     settings.SECURE_SSL_REDIRECT = True
-    assert client.get("/healthz").status_code == HTTPStatus.OK
+    response = client.get("/healthz")
+    assert (response.status_code, response.json()) == (HTTPStatus.OK, {"status": "ok"})
 
 
 def test_health_check_reports_the_database_and_is_never_cached(client):
