@@ -131,16 +131,18 @@ class MicroCache:
 
     def store(self, key, cached):
         with self.lock:
-            entries = {**self.entries, key: cached}
-            if len(entries) > self.max_entries or self.size(entries) > self.max_bytes:
-                entries = {k: v for k, v in entries.items() if cached.stored_at - v.stored_at < self.seconds}
-            if len(entries) > self.max_entries or self.size(entries) > self.max_bytes:
-                entries = {key: cached}
-            self.entries = entries
+            self.entries[key] = cached
+            if self.is_over_budget():
+                fresh_since = cached.stored_at - self.seconds
+                self.entries = {k: v for k, v in self.entries.items() if v.stored_at > fresh_since}
+            if self.is_over_budget():
+                self.entries = {key: cached}
 
-    @staticmethod
-    def size(entries):
-        return sum(len(entry.body) for entry in entries.values())
+    def is_over_budget(self):
+        return (
+            len(self.entries) > self.max_entries
+            or sum(len(entry.body) for entry in self.entries.values()) > self.max_bytes
+        )
 
     def respond(self, environ, start_response, cached):
         # No Age header: a copy is at most LIVE_MICROCACHE_SECONDS (one by default)
