@@ -4,7 +4,7 @@ PYTHON := $(VENV)/bin/python
 LOCAL := DEBUG=true
 APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: run test serve bench lint format simulate chromium bench-tools clean
+.PHONY: run test test-slow serve bench lint format simulate chromium bench-tools clean
 
 run: $(VENV)/.runtime
 	$(LOCAL) $(PYTHON) manage.py migrate --noinput
@@ -15,6 +15,11 @@ test: $(VENV)/.dev chromium bench-tools node_modules/axe-core/axe.min.js
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest
+
+# The slow end-to-end checks `make test` leaves out: a short bench run and the
+# fault-injection tests (slow clients, a frozen database). CI runs them once.
+test-slow: $(VENV)/.dev chromium bench-tools node_modules/axe-core/axe.min.js
+	$(VENV)/bin/pytest -m slow
 
 # Production settings on plain HTTP (nothing in front terminates TLS): a fresh
 # random key unless SECRET_KEY is set, so admin sessions last one run.

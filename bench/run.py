@@ -57,8 +57,8 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from blog.microcache import MAX_BODY_BYTES  # noqa: E402
-from blog.tests.servers import Client, Server, base_env, database, free_port, manage, prepare  # noqa: E402
+from bench.servers import Client, Server, base_env, database, free_port, manage, prepare  # noqa: E402
+from liveblog.microcache import MAX_BODY_BYTES  # noqa: E402
 
 TARGETS = {"empty poll": 0.6, "full list": 0.4, "page": 0.3}
 VARIANTS = [
@@ -630,7 +630,7 @@ def report(settings, info, targets, throughput, cdn_rows, cdn_per_url, growth):
         "",
         table(growth_header, growth_rows),
         "",
-        f"The micro-cache keeps bodies up to {MAX_BODY_BYTES:,} bytes (blog/microcache.py); "
+        f"The micro-cache keeps bodies up to {MAX_BODY_BYTES:,} bytes (liveblog/microcache.py); "
         + (f"too big for it here: {', '.join(too_big)}." if too_big else "all of these fit."),
         "",
     ]

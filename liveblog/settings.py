@@ -50,7 +50,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "blog.middleware.ContentSecurityPolicyMiddleware",
+    "liveblog.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # ETags on pages and the feed: a CDN refreshing an expired copy gets a 304.
     "django.middleware.http.ConditionalGetMiddleware",
@@ -146,5 +146,5 @@ LOGGING = {
 # with a CDN in front, the app sees about one feed request per URL per interval.
 LIVE_POLL_INTERVAL = env.int("LIVE_POLL_INTERVAL", default=10)
 # Seconds each server process reuses a public response for identical requests
-# (blog/microcache.py); 0 turns it off. Keep it well under LIVE_POLL_INTERVAL.
+# (liveblog/microcache.py); 0 turns it off. Keep it well under LIVE_POLL_INTERVAL.
 LIVE_MICROCACHE_SECONDS = env.float("LIVE_MICROCACHE_SECONDS", default=1.0)

@@ -5,12 +5,12 @@ import os
 from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
-from blog.microcache import MicroCache
+from liveblog.microcache import MicroCache
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liveblog.settings")
 
 # The micro-cache answers repeated identical polls before Django's request
-# work; see blog/microcache.py for why that stays correct across servers.
+# work; see liveblog/microcache.py for why that stays correct across servers.
 application = MicroCache(
     get_wsgi_application(),
     seconds=settings.LIVE_MICROCACHE_SECONDS,

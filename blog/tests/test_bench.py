@@ -46,6 +46,7 @@ def number(cell):
 
 
 @pytest.mark.serving
+@pytest.mark.slow
 def test_a_quick_bench_run_reports_every_row(tmp_path):
     for name, usual_path in [("wrk", "/usr/bin/wrk"), ("nginx", "/usr/sbin/nginx")]:
         if not (shutil.which(name) or os.access(usual_path, os.X_OK)):

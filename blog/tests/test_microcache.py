@@ -1,10 +1,10 @@
-"""The one-second per-process response cache in front of Django (blog/microcache.py)."""
+"""The one-second per-process response cache in front of Django (liveblog/microcache.py)."""
 
 from wsgiref.util import setup_testing_defaults
 
 import pytest
 
-from blog.microcache import MicroCache
+from liveblog.microcache import MicroCache
 
 PUBLIC = [("Content-Type", "application/json"), ("Cache-Control", "public, max-age=10"), ("ETag", '"v1"')]
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from blog.tests.servers import Client, Server, base_env, database, prepare
+from bench.servers import Client, Server, base_env, database, prepare
 
 pytestmark = pytest.mark.serving
 
