@@ -1,35 +1,68 @@
 """The live feed's contract: cursors, deltas and their JSON shape, in one place.
 
-A cursor is an entry's change counter (see blog/models.py) written as an opaque
-string. A response carries "the changes after `since`, up to `cursor`", where
+A cursor is an entry's id and its change counter (see blog/models.py) written as
+an opaque string. A response carries "the changes after `since`, up to `cursor`", where
 `cursor` is the entry's counter when the response was built; every reader who
 is up to date therefore polls the same URL, which a CDN serves from one copy.
 docs/api.md describes the contract for client authors.
 """
 
 import re
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 
-CURSOR_PATTERN = re.compile(r"[0-9]{1,19}")
-LARGEST_CURSOR = 2**63 - 1  # the counter is a signed 64-bit column on PostgreSQL
+# "<entry id>-<change counter>". The entry's id makes a cursor from another life
+# of the slug (an entry deleted and created again under the same address) tell
+# itself apart: its reader must start over, not wait for a counter to catch up.
+CURSOR_PATTERN = re.compile(r"([0-9]{1,19})-([0-9]{1,19})")
+# Before cursors named their entry they were a bare counter (pages cached then).
+LEGACY_CURSOR_PATTERN = re.compile(r"[0-9]{1,19}")
+LARGEST_NUMBER = 2**63 - 1  # ids and counters are signed 64-bit columns on PostgreSQL
 
 
 class BadCursor(ValueError):
     pass
 
 
+@dataclass(frozen=True)
+class Cursor:
+    entry_id: int
+    version: int
+
+    def __str__(self):
+        return f"{self.entry_id}-{self.version}"
+
+
 def parse_cursor(text):
-    """Return the version a ``since`` parameter names, None when it is absent."""
+    """Return the Cursor a ``since`` parameter names; None when absent or from before cursors named entries.
+
+    Leading zeros are accepted here and written out canonically by str(); the
+    feed redirects such a URL to its canonical spelling (canonical_query()).
+    """
     if text is None:
         return None
-    if not CURSOR_PATTERN.fullmatch(text) or int(text) > LARGEST_CURSOR:
+    if LEGACY_CURSOR_PATTERN.fullmatch(text) and int(text) <= LARGEST_NUMBER:
+        return None
+    match = CURSOR_PATTERN.fullmatch(text)
+    if not match or max(int(match[1]), int(match[2])) > LARGEST_NUMBER:
         raise BadCursor("since must be the cursor of an earlier response from this endpoint.")
-    return int(text)
+    return Cursor(int(match[1]), int(match[2]))
 
 
-def format_cursor(version):
-    return str(version)
+def cursor_for(entry):
+    return Cursor(entry.pk, entry.version)
+
+
+def canonical_query(since=None):
+    """The one query string under which the feed answers for ``since``: every other spelling redirects.
+
+    A CDN and the micro-cache key on the URL, so `?since=07-3`, `?since=7-3&x=1`
+    and `?since=7-3` would otherwise be three copies of one answer, each built
+    by the origin: a cheap way to bypass every cache.
+    """
+    return "" if since is None else urlencode({"since": str(since)})
 
 
 def poll_interval(entry):
@@ -48,7 +81,7 @@ def serialize_update(update):
 
 
 def changes_since(entry, since=None):
-    """The feed document for ``entry``: everything, or only what changed after ``since``.
+    """The feed document for ``entry``: everything, or only what changed after counter ``since``.
 
     A ``since`` ahead of this entry's counter (a reader whose last poll reached
     a server that is further along) gets an empty delta and this server's
@@ -73,6 +106,6 @@ def changes_since(entry, since=None):
         "entry": {"slug": entry.slug, "title": entry.title, "is_live": entry.is_live},
         "updates": [serialize_update(update) for update in changed]
         + [{"id": update_id, "deleted": True} for update_id in deleted_ids],
-        "cursor": format_cursor(until),
+        "cursor": str(Cursor(entry.pk, until)),
         "poll_interval": poll_interval(entry),
     }

@@ -1,8 +1,9 @@
+from functools import wraps
 from http import HTTPStatus
 
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_safe
 
 from blog import live
 from blog.models import Entry
+from liveblog.errors import json_errors
 
 
 def cache_publicly(response):
@@ -29,18 +31,40 @@ def json_error(status, message):
     return JsonResponse({"error": message}, status=status)
 
 
+def canonical_url(request, query):
+    return f"{request.path}?{query}" if query else request.path
+
+
+def takes_no_query(view):
+    """Send a request with any query string (`?utm_source=`, a cache-buster) to the bare URL.
+
+    The redirect needs no database work, and the CDN and the micro-cache then
+    hold one copy of the page instead of one per made-up query string.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.META.get("QUERY_STRING"):
+            return cache_publicly(HttpResponsePermanentRedirect(canonical_url(request, "")))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 @require_safe
+@takes_no_query
 def entry_list(request):
     return cache_publicly(render(request, "blog/entry_list.html", {"entries": Entry.objects.all()}))
 
 
 @require_safe
+@takes_no_query
 def entry_detail(request, slug):
     entry = get_object_or_404(Entry, slug=slug)
     context = {
         "entry": entry,
         "updates": entry.updates.all(),
-        "cursor": live.format_cursor(entry.version),
+        "cursor": live.cursor_for(entry),
         "poll_interval": live.poll_interval(entry),
     }
     return cache_publicly(render(request, "blog/entry_detail.html", context))
@@ -49,6 +73,7 @@ def entry_detail(request, slug):
 # Exempt from CSRF so that a POST gets this view's JSON 405 rather than the
 # CSRF middleware's HTML 403: the feed accepts no writes at all.
 @csrf_exempt
+@json_errors
 def entry_feed(request, slug):
     """The live feed polled by static/blog/live.js; the contract is in docs/api.md.
 
@@ -63,11 +88,18 @@ def entry_feed(request, slug):
         since = live.parse_cursor(request.GET.get("since"))
     except live.BadCursor as error:
         return cache_publicly(json_error(HTTPStatus.BAD_REQUEST, str(error)))
+    query = live.canonical_query(since)
+    if request.META.get("QUERY_STRING", "") != query:
+        return cache_publicly(HttpResponsePermanentRedirect(canonical_url(request, query)))
     try:
         entry = Entry.objects.get(slug=slug)
     except Entry.DoesNotExist:
         return cache_publicly(json_error(HTTPStatus.NOT_FOUND, "There is no live blog at this address."))
-    return cache_publicly(JsonResponse(live.changes_since(entry, since)))
+    if since is not None and since.entry_id != entry.pk:
+        # A cursor from another entry that had this slug: the reader starts over.
+        # Temporary: the slug may yet pass back to that entry.
+        return cache_publicly(HttpResponseRedirect(canonical_url(request, "")))
+    return cache_publicly(JsonResponse(live.changes_since(entry, since and since.version)))
 
 
 @never_cache

@@ -16,3 +16,22 @@ class ContentSecurityPolicyMiddleware:
         if not request.path.startswith("/admin/"):
             response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         return response
+
+
+class IgnorePreconditionsMiddleware:
+    """Drop If-Match and If-Unmodified-Since from safe requests.
+
+    They guard writes; on a GET, Django's ConditionalGetMiddleware would answer
+    412 to a made-up tag while the micro-cache, which keeps no state for them,
+    answers 200: the same request would get two answers. Nothing here is
+    written through GET, so both ignore them.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in ("GET", "HEAD"):
+            request.META.pop("HTTP_IF_MATCH", None)
+            request.META.pop("HTTP_IF_UNMODIFIED_SINCE", None)
+        return self.get_response(request)

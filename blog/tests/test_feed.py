@@ -3,9 +3,12 @@
 from http import HTTPStatus
 
 import pytest
+from django.db import InterfaceError, OperationalError
+from django.test import Client
 
 from blog.models import LiveUpdate
 from blog.tests.factories import make_entry, make_update
+from liveblog.errors import RETRY_AFTER_SECONDS
 
 pytestmark = pytest.mark.django_db
 
@@ -17,6 +20,11 @@ def feed_url(entry, since=None):
 
 def poll(client, entry, since=None, **headers):
     return client.get(feed_url(entry, since), headers=headers)
+
+
+def cursor(entry, version):
+    """The cursor a reader holds after seeing ``entry`` at change number ``version``."""
+    return f"{entry.pk}-{version}"
 
 
 def test_full_feed_lists_every_update_oldest_first(client):
@@ -34,7 +42,7 @@ def test_full_feed_lists_every_update_oldest_first(client):
             {"id": later.pk, "created": "2026-06-01T12:05:00+02:00", "time": "12:05",
              "html": "<p><em>Second</em></p>", "deleted": False},
         ],
-        "cursor": "2",
+        "cursor": f"{entry.pk}-2",
         "poll_interval": 10,
     }  # fmt: skip
 
@@ -103,7 +111,7 @@ def test_cursor_depends_only_on_the_entrys_state(client):
     make_update(entry)
     make_update(entry)
     from_start = poll(client, entry).json()["cursor"]
-    from_middle = poll(client, entry, 1).json()["cursor"]
+    from_middle = poll(client, entry, cursor(entry, 1)).json()["cursor"]
     assert from_start == from_middle
     assert poll(client, entry, from_start).content == poll(client, entry, from_start).content
 
@@ -111,9 +119,9 @@ def test_cursor_depends_only_on_the_entrys_state(client):
 def test_cursor_ahead_of_the_server_gets_an_empty_delta(client):
     entry = make_entry()
     make_update(entry)
-    response = poll(client, entry, 999)
+    response = poll(client, entry, cursor(entry, 999))
     assert response.status_code == HTTPStatus.OK
-    assert response.json()["updates"] == []
+    assert (response.json()["updates"], response.json()["cursor"]) == ([], cursor(entry, 1))
 
 
 def test_ended_entry_tells_readers_to_stop_polling(client):
@@ -164,7 +172,11 @@ def test_head_answers_the_get_headers_without_a_body(client):
     assert (head["Content-Type"], head["Cache-Control"]) == (get["Content-Type"], get["Cache-Control"])
 
 
-@pytest.mark.parametrize("since", ["abc", "%00", "1" * 40, "-1", "", "1.5", "9223372036854775808", "%D9%A3"])
+@pytest.mark.parametrize(
+    "since",
+    ["abc", "%00", "1" * 40, "-1", "", "1.5", "9223372036854775808", "%D9%A3", "1-", "-1-2", "1-2-3",
+     "1-9223372036854775808", "1_2"],
+)  # fmt: skip
 def test_malformed_or_out_of_range_cursor_is_a_400_with_a_json_error(client, since):
     entry = make_entry()
     response = client.get(f"{feed_url(entry)}?since={since}")
@@ -173,7 +185,8 @@ def test_malformed_or_out_of_range_cursor_is_a_400_with_a_json_error(client, sin
 
 
 def test_largest_cursor_is_accepted(client):
-    response = poll(client, make_entry(), "9223372036854775807")
+    entry = make_entry()
+    response = poll(client, entry, cursor(entry, 9223372036854775807))
     assert response.status_code == HTTPStatus.OK
     assert response.json()["updates"] == []
 
@@ -206,10 +219,10 @@ def test_queries_per_poll_do_not_grow_with_the_number_of_updates(
     with django_assert_num_queries(2):
         poll(client, entry)
     with django_assert_num_queries(3):
-        poll(client, entry, 0)
+        poll(client, entry, cursor(entry, 0))
     entry.refresh_from_db()
     with django_assert_num_queries(1):
-        poll(client, entry, entry.version)
+        poll(client, entry, cursor(entry, entry.version))
 
 
 def test_poll_never_renders_markdown(client, monkeypatch):
@@ -222,7 +235,7 @@ def test_poll_never_renders_markdown(client, monkeypatch):
     monkeypatch.setattr("blog.rendering.render_markdown", fail)
     monkeypatch.setattr("blog.models.render_markdown", fail)
     assert poll(client, entry).status_code == HTTPStatus.OK
-    assert poll(client, entry, 0).status_code == HTTPStatus.OK
+    assert poll(client, entry, cursor(entry, 0)).status_code == HTTPStatus.OK
 
 
 def test_update_moved_to_another_entry_leaves_the_old_one_and_joins_the_new(client):
@@ -271,3 +284,89 @@ def test_other_entry_edits_do_not_resend_updates(client):
     entry.save()
     body = poll(client, entry, cursor).json()
     assert (body["entry"]["title"], body["updates"]) == ("Renamed", [])
+
+
+def test_a_cursor_from_another_entry_that_had_this_slug_starts_the_reader_over(client):
+    """An entry deleted and created again under its slug: old cursors must not wait for its counter."""
+    old = make_entry(slug="keynote")
+    for _ in range(5):
+        make_update(old)
+    stale_cursor = poll(client, old).json()["cursor"]
+    old.delete()
+    new = make_entry(slug="keynote")
+    fresh = make_update(new, content="Back on")
+    response = poll(client, new, stale_cursor)
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == feed_url(new)
+    assert response["Cache-Control"].startswith("public, max-age=10")
+    body = client.get(response["Location"]).json()
+    assert ([u["id"] for u in body["updates"]], body["cursor"]) == ([fresh.pk], cursor(new, 1))
+
+
+def test_a_bare_counter_from_before_cursors_named_entries_starts_the_reader_over(client):
+    entry = make_entry()
+    response = poll(client, entry, "5")
+    assert response.status_code == HTTPStatus.MOVED_PERMANENTLY
+    assert response["Location"] == feed_url(entry)
+
+
+@pytest.mark.parametrize(
+    ("query", "canonical"),
+    [
+        ("since=0007-0003", "?since=7-3"),
+        ("since=7-3&x=1", "?since=7-3"),
+        ("x=123", ""),
+        ("since=7%2D3", "?since=7-3"),
+        ("since=7-3&", "?since=7-3"),
+        ("since=1-1&since=7-3", "?since=7-3"),
+    ],
+)
+def test_any_other_spelling_of_a_feed_url_redirects_to_the_canonical_one(
+    client, django_assert_num_queries, query, canonical
+):
+    """A cache-buster (`?x=<n>`) or a padded cursor would otherwise bypass the CDN and the micro-cache."""
+    with django_assert_num_queries(0):
+        response = client.get(f"/entries/launch/updates.json?{query}")
+    assert response.status_code == HTTPStatus.MOVED_PERMANENTLY
+    assert response["Location"] == f"/entries/launch/updates.json{canonical}"
+    assert response["Cache-Control"].startswith("public, max-age=10")
+
+
+def test_a_disallowed_host_gets_a_json_400(client):
+    response = client.get(feed_url(make_entry()), headers={"Host": "evil.example"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response["Content-Type"] == "application/json"
+    assert "error" in response.json()
+
+
+@pytest.mark.parametrize("error", [OperationalError("server closed the connection"), InterfaceError("gone")])
+def test_a_database_outage_gets_a_json_503_with_retry_after(monkeypatch, error):
+    entry = make_entry()
+
+    def unavailable(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr("django.db.backends.utils.CursorWrapper.execute", unavailable)
+    response = Client(raise_request_exception=False).get(feed_url(entry))
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert response.json() == {"error": "The live blog is briefly unavailable. Please try again in a moment."}
+    assert response["Retry-After"] == str(RETRY_AFTER_SECONDS)
+
+
+def test_any_other_server_error_is_a_json_500(monkeypatch):
+    entry = make_entry()
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError
+
+    monkeypatch.setattr("blog.live.changes_since", broken)
+    response = Client(raise_request_exception=False).get(feed_url(entry))
+    assert response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
+    assert response.json() == {"error": "Something went wrong."}
+
+
+def test_a_write_precondition_is_ignored_as_the_micro_cache_ignores_it(client):
+    """Django alone answered `If-Match: "junk"` with a 412, a warm micro-cache with a 200."""
+    response = poll(client, make_entry(), If_Match='"junk"')
+    assert response.status_code == HTTPStatus.OK
+    assert "updates" in response.json()

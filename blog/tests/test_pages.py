@@ -1,6 +1,8 @@
 from http import HTTPStatus
 
 import pytest
+from django.db import OperationalError
+from django.test import Client
 from django.urls import reverse
 
 from blog.tests.factories import make_entry, make_update
@@ -96,7 +98,7 @@ def test_entry_page_embeds_the_feed_url_and_its_cursor(client):
     make_update(entry)
     html = client.get(entry.get_absolute_url()).content.decode()
     assert 'data-feed-url="/entries/launch/updates.json"' in html
-    assert 'data-cursor="2"' in html
+    assert f'data-cursor="{entry.pk}-2"' in html
     assert 'data-poll-interval="10"' in html
     assert '<script src="/static/blog/live.js" defer></script>' in html
 
@@ -118,3 +120,30 @@ def test_entry_page_has_an_etag_so_caches_can_revalidate(client):
     etag = client.get(entry.get_absolute_url())["ETag"]
     response = client.get(entry.get_absolute_url(), headers={"If-None-Match": etag})
     assert response.status_code == HTTPStatus.NOT_MODIFIED
+
+
+@pytest.mark.parametrize("path", ["/", "/entries/launch/"])
+@pytest.mark.parametrize("query", ["x=1", "utm_source=social&utm_medium=post", "="])
+def test_a_page_asked_for_with_a_query_string_redirects_to_its_bare_url(
+    client, django_assert_num_queries, path, query
+):
+    """Cache-busters and tracking parameters would each be a separate copy for the CDN to fetch."""
+    with django_assert_num_queries(0):
+        response = client.get(f"{path}?{query}")
+    assert response.status_code == HTTPStatus.MOVED_PERMANENTLY
+    assert response["Location"] == path
+    assert response["Cache-Control"].startswith("public, max-age=10")
+
+
+def test_a_database_outage_gets_an_html_503_page_with_retry_after(monkeypatch):
+    entry = make_entry()
+
+    def unavailable(*args, **kwargs):
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr("django.db.backends.utils.CursorWrapper.execute", unavailable)
+    response = Client(raise_request_exception=False).get(entry.get_absolute_url())
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert "Briefly unavailable" in response.content.decode()
+    assert int(response["Retry-After"]) > 0

@@ -85,3 +85,19 @@ def test_feed_carries_security_headers_too(client):
     response = client.get(f"/entries/{make_entry().slug}/updates.json")
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "Content-Security-Policy" in response
+
+
+def test_static_files_carry_the_same_frame_and_sniffing_headers(client, settings):
+    settings.WHITENOISE_USE_FINDERS = True  # no collectstatic in tests
+    response = client.get("/static/blog/site.css")
+    assert response.status_code == HTTPStatus.OK
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_request_for_another_host_is_a_400_with_the_same_headers(client):
+    response = client.get("/", headers={"Host": "evil.example"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Bad request" in response.content.decode()
+    assert response["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
