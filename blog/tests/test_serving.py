@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from bench.servers import Client, Server, base_env, database, prepare
+from bench.servers import Client, Server, base_env, database, manage, prepare
 
 pytestmark = pytest.mark.serving
 
@@ -27,6 +27,12 @@ def server(env):
     server = Server(env)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def entry(env):
+    manage(env, "bench_data", "serving-entry", "--updates", "3")
+    return "/entries/serving-entry/"
 
 
 @pytest.fixture(scope="module")
@@ -103,3 +109,19 @@ def test_an_update_posted_edited_and_deleted_through_one_server_reaches_readers_
     deleted = wait_for(lambda: reader.get_json(f"{feed}?since={since}"), lambda d: d["updates"])
     assert deleted["updates"] == [{"id": update["id"], "deleted": True}]
     assert reader.get_json(feed)["updates"] == []
+
+
+def test_a_script_name_header_cannot_mount_the_app_elsewhere(server, entry):
+    """A client's SCRIPT_NAME once made gunicorn serve pages whose links all pointed under it (issue 8)."""
+    status, _, _ = Client(server).request(f"/evil{entry}", headers={"SCRIPT_NAME": "/evil"})
+    assert status == 404
+    status, _, page = Client(server).request(entry, headers={"SCRIPT_NAME": "/evil"})
+    assert status == 200
+    assert f'data-feed-url="{entry}updates.json"'.encode() in page
+    assert b"/evil" not in page
+
+
+def test_a_script_name_header_does_not_break_the_feed(server, entry):
+    status, headers, body = Client(server).request(f"{entry}updates.json", headers={"SCRIPT_NAME": "/x"})
+    assert (status, headers["Content-Type"]) == (200, "application/json")
+    assert json.loads(body)["entry"]["slug"] == "serving-entry"
