@@ -14,6 +14,13 @@ already allowed to keep the same response, and the feed's cursors make any
 staleness self-correcting. It stores only what any shared cache may store:
 a 200 that Django marked ``public``, with no Set-Cookie and no Vary, for a
 GET without credentials, outside the static and admin URLs.
+
+It also keeps readers reading while the database is away: when Django answers
+an error (a 503 during an outage) for a URL it holds a copy of, younger than
+``stale_seconds`` (five minutes by default), the copy is served instead, marked
+with ``Age`` and ``Cache-Status`` (RFC 9211). For a few seconds after a 503 the
+copy is served without asking Django again, so a frozen database does not
+hold a worker thread per reader.
 """
 
 import threading
@@ -29,6 +36,8 @@ NOT_MODIFIED_HEADERS = {"cache-control", "content-location", "date", "etag", "ex
 # exactly the response that most needs caching when there is no CDN.
 MAX_BODY_BYTES = 8 * 1024 * 1024
 MAX_TOTAL_BYTES = 64 * 1024 * 1024
+# After Django answers 503 for a URL, serve its stale copy this long before asking again.
+ORIGIN_RETRY_SECONDS = 5
 
 
 class CachedResponse:
@@ -37,6 +46,7 @@ class CachedResponse:
         self.body = body
         self.stored_at = stored_at
         self.etag = next((value for name, value in headers if name.lower() == "etag"), None)
+        self.origin_down_until = float("-inf")
 
 
 class MicroCache:
@@ -44,6 +54,7 @@ class MicroCache:
         self,
         app,
         seconds=1.0,
+        stale_seconds=300.0,
         scheme_header="HTTP_X_FORWARDED_PROTO",
         max_entries=512,
         max_bytes=MAX_TOTAL_BYTES,
@@ -53,6 +64,7 @@ class MicroCache:
         # The proxy's header that says a request was HTTPS (SECURE_PROXY_SSL_HEADER).
         self.scheme_header = scheme_header
         self.seconds = seconds
+        self.stale_seconds = stale_seconds
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self.clock = clock
@@ -65,14 +77,21 @@ class MicroCache:
         key = self.key(environ)
         now = self.clock()
         cached = self.entries.get(key)
-        if cached is None or now - cached.stored_at >= self.seconds:
-            cached, passthrough = self.fetch(environ, now)
-            if cached is None:
-                status, headers, body = passthrough
-                start_response(status, headers)
-                return body
-            self.store(key, cached)
-        return self.respond(environ, start_response, cached)
+        if cached is not None and now - cached.stored_at < self.seconds:
+            return self.respond(environ, start_response, cached)
+        if cached is not None and now < cached.origin_down_until:
+            return self.respond_stale(environ, start_response, cached, now)
+        fresh, passthrough = self.fetch(environ, now)
+        if fresh is not None:
+            self.store(key, fresh)
+            return self.respond(environ, start_response, fresh)
+        status, headers, body = passthrough
+        if cached is not None and status.startswith("5") and now - cached.stored_at < self.stale_seconds:
+            if status.startswith("503 "):
+                cached.origin_down_until = now + ORIGIN_RETRY_SECONDS
+            return self.respond_stale(environ, start_response, cached, now)
+        start_response(status, headers)
+        return body
 
     def is_cacheable_request(self, environ):
         return (
@@ -144,15 +163,20 @@ class MicroCache:
             or sum(len(entry.body) for entry in self.entries.values()) > self.max_bytes
         )
 
-    def respond(self, environ, start_response, cached):
-        # No Age header: a copy is at most LIVE_MICROCACHE_SECONDS (one by default)
-        # old, a rounding error next to the max-age that downstream caches apply.
+    def respond_stale(self, environ, start_response, cached, now):
+        age = int(now - cached.stored_at)
+        marks = [("Age", str(age)), ("Cache-Status", f"liveblog; hit; ttl={-age}; detail=origin-error")]
+        return self.respond(environ, start_response, cached, marks)
+
+    def respond(self, environ, start_response, cached, extra_headers=()):
+        # No Age header on a fresh copy: it is at most LIVE_MICROCACHE_SECONDS (one
+        # by default) old, a rounding error next to the max-age downstream caches apply.
         if "HTTP_IF_NONE_MATCH" in environ and cached.etag:
             # Weak comparison, as Django's own: a CDN that compresses sends W/"...".
             client_etags = {tag.removeprefix("W/") for tag in parse_etags(environ["HTTP_IF_NONE_MATCH"])}
             if cached.etag.removeprefix("W/") in client_etags or "*" in client_etags:
                 headers = [(n, v) for n, v in cached.headers if n.lower() in NOT_MODIFIED_HEADERS]
-                start_response("304 Not Modified", headers)
+                start_response("304 Not Modified", [*headers, *extra_headers])
                 return [b""]
-        start_response("200 OK", list(cached.headers))
+        start_response("200 OK", [*cached.headers, *extra_headers])
         return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [cached.body]

@@ -151,3 +151,6 @@ LIVE_POLL_INTERVAL = env.int("LIVE_POLL_INTERVAL", default=10)
 # Seconds each server process reuses a public response for identical requests
 # (liveblog/microcache.py); 0 turns it off. Keep it well under LIVE_POLL_INTERVAL.
 LIVE_MICROCACHE_SECONDS = env.float("LIVE_MICROCACHE_SECONDS", default=1.0)
+# While the database is away, each server process keeps serving its last good
+# copy of a page or feed URL for up to this many seconds (docs/deploy.md).
+LIVE_STALE_SECONDS = env.float("LIVE_STALE_SECONDS", default=300.0)

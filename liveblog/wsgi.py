@@ -14,5 +14,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liveblog.settings")
 application = MicroCache(
     get_wsgi_application(),
     seconds=settings.LIVE_MICROCACHE_SECONDS,
+    stale_seconds=settings.LIVE_STALE_SECONDS,
     scheme_header=(settings.SECURE_PROXY_SSL_HEADER or ("HTTP_X_FORWARDED_PROTO",))[0],
 )

@@ -60,6 +60,7 @@ class Feed:
     def __init__(self, page):
         self.page = page
         self.failures_to_serve = 0
+        self.failure = {"status": 500, "json": {"error": "The server is having a bad day."}}
         self.stalls_to_serve = 0
         page.add_init_script(COUNT_POLLS)
         # Routing also turns off the browser's HTTP cache. With it on, a poll of an
@@ -73,13 +74,14 @@ class Feed:
             return  # never answered, like a request lost on flaky Wi-Fi
         if self.failures_to_serve:
             self.failures_to_serve -= 1
-            route.fulfill(status=500, json={"error": "The server is having a bad day."})
+            route.fulfill(**self.failure)
         else:
             route.continue_()
 
-    def fail(self, times):
-        """Answer the page's next ``times`` polls with a server error."""
+    def fail(self, times, **answer):
+        """Answer the page's next ``times`` polls with a server error (a 500 unless told)."""
         self.failures_to_serve = times
+        self.failure.update(answer)
 
     def stall(self, times):
         """Leave the page's next ``times`` polls unanswered."""
@@ -387,6 +389,19 @@ def test_server_errors_make_the_page_back_off_then_recover(page, feed):
     assert next_poll(page, feed) <= 12, "the back-off did not reset after a good answer"
 
 
+def test_a_server_that_says_when_to_come_back_is_obeyed(page, feed):
+    """During a database outage the feed answers 503 with Retry-After (liveblog/errors.py)."""
+    entry = make_entry()
+    open_entry(page, entry)
+    feed.fail(times=1, status=503, headers={"Retry-After": "150"}, json={"error": "Briefly unavailable."})
+    next_poll(page, feed)
+    expect(page.locator("#live-connection")).to_have_text(LOST)
+    # The usual back-off after one failure is 20 s, and it never goes past 120 s.
+    assert next_poll(page, feed, within=200) >= 150, "it came back before the server asked"
+    expect(page.locator("#live-connection")).to_have_text(LIVE)
+    assert next_poll(page, feed) <= 12, "a good answer forgets the server's wait"
+
+
 def test_updates_arriving_together_are_announced_once_and_highlighted(page, feed):
     entry = make_entry()
     old = make_update(entry, content="Doors are open.")
@@ -467,3 +482,13 @@ def test_renamed_entry_and_new_time_zone_reach_the_open_page(page, feed):
     expect(page.locator("h1")).to_have_text("Keynote")
     expect(page).to_have_title("Keynote · Liveblog")
     expect(page.locator(f"#update-{update.pk} time")).to_have_text("11:00")
+
+
+def test_a_title_with_dollar_signs_reaches_the_tab_as_typed(page, feed):
+    """String.replace would read "$&" and "$'" in a new title as patterns and garble the tab's title."""
+    entry = make_entry(title="Pricing")
+    open_entry(page, entry)
+    entry.title = "Pricing: $& and $' and $$"
+    entry.save()
+    next_poll(page, feed)
+    expect(page).to_have_title("Pricing: $& and $' and $$ · Liveblog")

@@ -204,4 +204,78 @@ def test_production_wsgi_application_runs_behind_the_micro_cache(settings):
 
     assert isinstance(application, MicroCache)
     assert application.seconds == settings.LIVE_MICROCACHE_SECONDS
+    assert application.stale_seconds == settings.LIVE_STALE_SECONDS
     assert application.scheme_header == settings.SECURE_PROXY_SSL_HEADER[0]
+
+
+UNAVAILABLE = ("503 Service Unavailable", [("Content-Type", "application/json"), ("Retry-After", "30")])
+
+
+def test_during_an_outage_readers_get_the_last_good_copy_marked_with_its_age(clock):
+    inner = CountingApp()
+    cache = MicroCache(inner, seconds=1, stale_seconds=300, clock=clock)
+    request(cache)
+    inner.status, inner.headers, inner.body = *UNAVAILABLE, b'{"error": "down"}'
+    clock.now += 42
+    response = request(cache)
+    assert (response["status"], response["body"]) == ("200 OK", b'{"n": 1}')
+    assert response["headers"]["Age"] == "42"
+    assert response["headers"]["Cache-Status"] == "liveblog; hit; ttl=-42; detail=origin-error"
+    assert response["headers"]["ETag"] == '"v1"'
+
+
+def test_after_a_503_the_stale_copy_is_served_for_a_few_seconds_without_asking_django(clock):
+    """A frozen database must not cost a worker thread per reader while the copy is good enough."""
+    inner = CountingApp()
+    cache = MicroCache(inner, seconds=1, clock=clock)
+    request(cache)
+    inner.status, inner.headers = UNAVAILABLE
+    clock.now += 2
+    request(cache)
+    calls_so_far = len(inner.calls)
+    for _ in range(10):
+        clock.now += 0.4
+        assert request(cache)["status"] == "200 OK"
+    assert len(inner.calls) == calls_so_far
+    clock.now += 1.5
+    request(cache)
+    assert len(inner.calls) == calls_so_far + 1, "then Django is asked again"
+
+
+def test_a_copy_older_than_the_stale_limit_is_not_served(clock):
+    inner = CountingApp()
+    cache = MicroCache(inner, seconds=1, stale_seconds=300, clock=clock)
+    request(cache)
+    inner.status, inner.headers = UNAVAILABLE
+    clock.now += 301
+    response = request(cache)
+    assert response["status"] == "503 Service Unavailable"
+    assert response["headers"]["Retry-After"] == "30"
+
+
+def test_without_a_copy_the_error_passes_through(clock):
+    inner = CountingApp(*UNAVAILABLE)
+    response = request(MicroCache(inner, seconds=1, clock=clock))
+    assert response["status"] == "503 Service Unavailable"
+
+
+def test_a_client_error_is_never_answered_with_a_stale_copy(clock):
+    inner = CountingApp()
+    cache = MicroCache(inner, seconds=1, clock=clock)
+    request(cache)
+    inner.status = "404 Not Found"
+    clock.now += 5
+    assert request(cache)["status"] == "404 Not Found", "a deleted entry is gone, not down"
+
+
+def test_once_django_answers_again_the_fresh_copy_replaces_the_stale_one(clock):
+    inner = CountingApp()
+    cache = MicroCache(inner, seconds=1, clock=clock)
+    request(cache)
+    inner.status, inner.headers = UNAVAILABLE
+    clock.now += 10
+    request(cache)
+    inner.status, inner.headers, inner.body = "200 OK", PUBLIC, b'{"n": 2}'
+    clock.now += 10
+    response = request(cache)
+    assert (response["body"], "Age" in response["headers"]) == (b'{"n": 2}', False)

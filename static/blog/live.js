@@ -24,6 +24,7 @@
   var newestFirst = false;
   var unseen = 0;
   var failures = 0;
+  var retryAfter = 0; // seconds the server asked us to wait (Retry-After), after an error
   var timer = null;
   var ended = false;
   var inFlight = false;
@@ -126,13 +127,25 @@
   function nextDelay() {
     var base = document.hidden ? Math.max(HIDDEN_INTERVAL, interval) : interval;
     var delay = base * (1 + Math.random() * 0.2);
-    return failures ? Math.min(MAX_BACKOFF, delay * Math.pow(2, failures)) : delay;
+    if (!failures) return delay;
+    // A server that says when to come back (Retry-After, during an outage) is obeyed
+    // even past the usual cap; otherwise back off exponentially.
+    return Math.max(retryAfter, Math.min(MAX_BACKOFF, delay * Math.pow(2, failures)));
+  }
+
+  // Retry-After in seconds; the HTTP-date form is not used by this server.
+  function readRetryAfter(response) {
+    var seconds = Number(response.headers.get("Retry-After"));
+    return isFinite(seconds) && seconds > 0 ? seconds : 0;
   }
 
   function retitle(title) {
     var heading = document.querySelector(".entry-header h1");
     if (!heading || heading.textContent === title) return;
-    baseTitle = baseTitle.replace(heading.textContent, title);
+    // A replacement function, not a string: "$&" or "$'" in a title is text, not a pattern.
+    baseTitle = baseTitle.replace(heading.textContent, function () {
+      return title;
+    });
     document.title = unseen ? "(" + unseen + ") " + baseTitle : baseTitle;
     heading.textContent = title;
   }
@@ -143,6 +156,7 @@
     cursor = data.cursor;
     interval = data.poll_interval;
     failures = 0;
+    retryAfter = 0;
     if (interval === null) {
       finish("This live blog has ended.");
     } else {
@@ -165,12 +179,16 @@
     return fetch(url, options)
       .then(function (response) {
         if (response.status === 404) return finish("This live blog is no longer available.");
-        if (!response.ok) throw new Error("HTTP " + response.status);
+        if (!response.ok) {
+          retryAfter = readRetryAfter(response);
+          throw new Error("HTTP " + response.status);
+        }
         return response.json().then(handle);
       })
       .catch(function () {
         failures += 1;
-        interval = interval || 10;
+        // An ended entry's page has no interval; its confirming poll failed: retry slowly.
+        interval = interval || HIDDEN_INTERVAL;
         setStatus("Connection lost. Retrying…");
       })
       .then(function () {
