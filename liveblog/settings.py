@@ -91,6 +91,20 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
+# SQLite, the embedded default, with two authors saving at once: a deferred
+# transaction that reads and then writes cannot wait for the lock, it fails at
+# once with "database is locked". IMMEDIATE takes the write lock at BEGIN (so a
+# writer waits up to `timeout` seconds for its turn), WAL lets readers read
+# while one writes. https://docs.djangoproject.com/en/5.2/ref/databases/#sqlite-transaction-behavior
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
