@@ -28,7 +28,6 @@ import time
 
 from django.utils.http import parse_etags
 
-SKIPPED_PREFIXES = ("/static/", "/admin/")
 CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
 # Headers a 304 repeats from the full response (RFC 9110, section 15.4.5).
 NOT_MODIFIED_HEADERS = {"cache-control", "content-location", "date", "etag", "expires", "vary"}
@@ -56,6 +55,7 @@ class MicroCache:
         seconds=1.0,
         stale_seconds=300.0,
         scheme_header="HTTP_X_FORWARDED_PROTO",
+        skipped_prefixes=(),
         max_entries=512,
         max_bytes=MAX_TOTAL_BYTES,
         clock=time.monotonic,
@@ -63,6 +63,8 @@ class MicroCache:
         self.app = app
         # The proxy's header that says a request was HTTPS (SECURE_PROXY_SSL_HEADER).
         self.scheme_header = scheme_header
+        # Static files (whitenoise answers them already) and the private admin.
+        self.skipped_prefixes = tuple(skipped_prefixes)
         self.seconds = seconds
         self.stale_seconds = stale_seconds
         self.max_entries = max_entries
@@ -98,7 +100,7 @@ class MicroCache:
             self.seconds > 0
             and environ["REQUEST_METHOD"] in ("GET", "HEAD")
             and "HTTP_AUTHORIZATION" not in environ
-            and not environ.get("PATH_INFO", "").startswith(SKIPPED_PREFIXES)
+            and not environ.get("PATH_INFO", "").startswith(self.skipped_prefixes)
         )
 
     def key(self, environ):

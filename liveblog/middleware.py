@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.urls import reverse
 
 
 class ContentSecurityPolicyMiddleware:
@@ -10,10 +11,11 @@ class ContentSecurityPolicyMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.admin_prefix = reverse("admin:index")
 
     def __call__(self, request):
         response = self.get_response(request)
-        if not request.path.startswith("/admin/"):
+        if not request.path.startswith(self.admin_prefix):
             response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         return response
 

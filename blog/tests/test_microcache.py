@@ -105,7 +105,7 @@ def test_only_public_200s_without_cookies_or_vary_are_kept(clock, status, header
 )
 def test_writes_credentials_admin_and_static_files_pass_straight_through(clock, path, method, extra):
     inner = CountingApp()
-    cache = MicroCache(inner, seconds=1, clock=clock)
+    cache = MicroCache(inner, seconds=1, skipped_prefixes=("/static/", "/admin/"), clock=clock)
     request(cache, path=path, method=method, **extra)
     request(cache, path=path, method=method, **extra)
     assert len(inner.calls) == 2
@@ -205,6 +205,7 @@ def test_production_wsgi_application_runs_behind_the_micro_cache(settings):
     assert isinstance(application, MicroCache)
     assert application.seconds == settings.LIVE_MICROCACHE_SECONDS
     assert application.stale_seconds == settings.LIVE_STALE_SECONDS
+    assert application.skipped_prefixes == ("/static/", "/admin/")
     assert application.scheme_header == settings.SECURE_PROXY_SSL_HEADER[0]
 
 
