@@ -24,12 +24,21 @@ DEBUG = env.bool("DEBUG", default=False)
 # Keys with this prefix are for local development only (`make run` uses one);
 # production refuses them as firmly as a missing key.
 INSECURE_KEY_PREFIX = "django-insecure-"
+# Django's own `check --deploy` thresholds (security.W009), enforced rather than warned about:
+# a short key is guessable, and it signs the admin's sessions.
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_UNIQUE_CHARACTERS = 5
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY and DEBUG:
     SECRET_KEY = development_secret_key(BASE_DIR / ".dev-secret-key", INSECURE_KEY_PREFIX)
-if not DEBUG and (not SECRET_KEY or SECRET_KEY.startswith(INSECURE_KEY_PREFIX)):
+if not DEBUG and (
+    len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH
+    or len(set(SECRET_KEY)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+    or SECRET_KEY.startswith(INSECURE_KEY_PREFIX)
+):
     raise ImproperlyConfigured(
-        "SECRET_KEY must be set to a long random value when DEBUG is off. "
+        f"SECRET_KEY must be set to a long random value (at least {SECRET_KEY_MIN_LENGTH} characters) "
+        "when DEBUG is off. "
         'Generate one with: python -c "import secrets; print(secrets.token_urlsafe(50))"'
     )
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-A_REAL_KEY = "a-real-secret-for-this-test-0123456789"
+A_REAL_KEY = "a-real-secret-for-this-test-0123456789-abcdefghijklmnopqrstuvwxyz"
 
 
 def read_setting(expression, **environment):
@@ -30,6 +30,13 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 def test_production_refuses_the_development_key():
     result = read_setting("settings.DEBUG", SECRET_KEY="django-insecure-local-development-only")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize("key", ["s3cr3", "x" * 49, "abcd" * 20])
+def test_production_refuses_a_short_or_repetitive_key(key):
+    result = read_setting("settings.DEBUG", SECRET_KEY=key)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
 
