@@ -5,6 +5,7 @@ demo, the tests and production. Every variable is listed in .env.example and
 in the README.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",
     "blog",
 ]
 
@@ -72,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "liveblog.urls"
@@ -115,6 +119,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for
+# one username from one address, that pair is locked out for
+# LOGIN_LOCKOUT_MINUTES, before any password is hashed (each hash costs ~0.5 s
+# of CPU that readers' polls need). Keyed on the pair, so a guesser cannot lock
+# an author out from elsewhere, nor a newsroom behind one address out together.
+# Unlock early with `python manage.py axes_reset_username <username>` (docs/deploy.md).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+# Where the client's address comes from. Behind a proxy every request comes from
+# the proxy: name the header it sets (overwriting the client's own), e.g.
+# HTTP_X_REAL_IP behind deploy/nginx.conf or HTTP_CF_CONNECTING_IP behind Cloudflare.
+AXES_IPWARE_META_PRECEDENCE_ORDER = [env.str("LOGIN_CLIENT_IP_HEADER", default="REMOTE_ADDR")]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
