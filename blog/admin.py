@@ -1,16 +1,18 @@
 """The author's workflow: posting an update must take seconds, not minutes."""
 
+import contextlib
 import datetime as dt
-import zoneinfo
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from blog.live import LARGEST_NUMBER
 from blog.models import Entry, LiveUpdate
 
 
@@ -18,20 +20,47 @@ def post_update_url(entry):
     return f"{reverse('admin:blog_liveupdate_add')}?entry={entry.pk}"
 
 
-class EntryForm(forms.ModelForm):
-    time_zone = forms.ChoiceField(
-        choices=[(name, name) for name in sorted(zoneinfo.available_timezones())],
-        help_text="Update times are shown to readers in this zone.",
-    )
+def storable(value):
+    """Whether a query-string value fits a column: no NUL character, no integer beyond 64 bits."""
+    if "\x00" in value:
+        return False
+    try:
+        return abs(int(value)) <= LARGEST_NUMBER
+    except ValueError:
+        return True
 
-    class Meta:
-        model = Entry
-        fields = ["title", "slug", "body", "is_live", "time_zone", "created"]
+
+class QueryStringGuard:
+    """Answer hostile query-string values with a 400 or by ignoring them, never a 500.
+
+    The stock admin hands ``?entry=...`` to the database unchecked, as a list
+    filter, a search term or an add form's initial value: PostgreSQL refuses a
+    NUL character in any string, SQLite an integer beyond 64 bits (issue 8).
+    """
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # Refused lookups are Django's DisallowedModelAdminLookup: a 400.
+        return storable(value) and super().lookup_allowed(lookup, value, request)
+
+    def get_search_results(self, request, queryset, search_term):
+        # Stored text never holds a NUL, so dropping it changes no result.
+        return super().get_search_results(request, queryset, search_term.replace("\x00", ""))
+
+    def get_changeform_initial_data(self, request):
+        """Prefill the add form with the query-string values its fields accept, and ignore the rest."""
+        fields = self.get_form(request)().fields
+        initial = {}
+        for name, value in super().get_changeform_initial_data(request).items():
+            if name not in fields:
+                continue
+            with contextlib.suppress(ValidationError):
+                initial[name] = fields[name].clean(value)
+        return initial
 
 
 @admin.register(Entry)
-class EntryAdmin(admin.ModelAdmin):
-    form = EntryForm
+class EntryAdmin(QueryStringGuard, admin.ModelAdmin):
+    fields = ["title", "slug", "body", "is_live", "time_zone", "created", "post_update_link"]
     list_display = ["title", "is_live", "update_count", "created", "post_update_link"]
     list_filter = ["is_live"]
     search_fields = ["title", "slug", "body"]
@@ -122,7 +151,7 @@ class LiveUpdateForm(forms.ModelForm):
 
 
 @admin.register(LiveUpdate)
-class LiveUpdateAdmin(admin.ModelAdmin):
+class LiveUpdateAdmin(QueryStringGuard, admin.ModelAdmin):
     form = LiveUpdateForm
     autocomplete_fields = ["entry"]
     list_display = ["__str__", "entry", "time"]

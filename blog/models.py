@@ -10,10 +10,10 @@ committed late, and the cursor depends only on the entry's state, so readers
 who are up to date share one cacheable URL.
 """
 
+import functools
 import zoneinfo
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F
 from django.db.models.signals import pre_delete
@@ -21,16 +21,22 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 
-from blog.rendering import render_markdown
+from blog.rendering import render_markdown, validate_markdown
 
 
 def default_time_zone():
     return settings.TIME_ZONE
 
 
-def validate_time_zone(value):
-    if value not in zoneinfo.available_timezones():
-        raise ValidationError("%(value)s is not a known time zone.", params={"value": value})
+def time_zone_choices():
+    """Every zone the system knows, by name: the one list the model and its forms validate against."""
+    return _time_zone_choices()
+
+
+# Listing the zones reads the tz database (about 50 ms): once per process is enough.
+@functools.cache
+def _time_zone_choices():
+    return tuple((name, name) for name in sorted(zoneinfo.available_timezones()))
 
 
 class EntryQuerySet(models.QuerySet):
@@ -50,7 +56,7 @@ class EntryQuerySet(models.QuerySet):
 class Entry(models.Model):
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
-    body = models.TextField("intro", blank=True, help_text="Markdown.")
+    body = models.TextField("intro", blank=True, help_text="Markdown.", validators=[validate_markdown])
     body_html = models.TextField(blank=True, editable=False)
     created = models.DateTimeField(default=timezone.now)
     is_live = models.BooleanField(
@@ -59,8 +65,8 @@ class Entry(models.Model):
     time_zone = models.CharField(
         max_length=64,
         default=default_time_zone,
-        validators=[validate_time_zone],
-        help_text="Update times are shown in this zone, e.g. Europe/Paris.",
+        choices=time_zone_choices,
+        help_text="Update times are shown to readers in this zone.",
     )
     # The entry's change counter; see the module docstring. Only bump_version() writes it.
     version = models.PositiveBigIntegerField(default=0, editable=False)
@@ -114,10 +120,9 @@ class ChangeQuerySet(models.QuerySet):
 
 class LiveUpdate(models.Model):
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="updates")
-    content = models.TextField(help_text="Markdown.")
+    content = models.TextField(help_text="Markdown.", validators=[validate_markdown])
     content_html = models.TextField(blank=True, editable=False)
     created = models.DateTimeField(default=timezone.now, db_index=True)
-    modified = models.DateTimeField(auto_now=True)
     version = models.PositiveBigIntegerField(default=0, editable=False)
 
     objects = ChangeQuerySet.as_manager()

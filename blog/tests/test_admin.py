@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from blog.models import LiveUpdate
+from blog.models import LiveUpdate, time_zone_choices
 from blog.tests.factories import make_entry, make_update
 
 pytestmark = pytest.mark.django_db
@@ -176,3 +176,77 @@ def test_a_time_only_the_sites_zone_skips_is_accepted(admin_client, settings):
     entry = make_entry(time_zone="America/New_York")
     post_update(admin_client, entry, "Back-dated", created_0="2026-03-29", created_1="02:30:00")
     assert LiveUpdate.objects.get().local_time() == "02:30"
+
+
+# Limits on what an author may save, and what happens past them.
+
+
+def test_an_update_over_the_length_limit_is_a_form_error_that_states_the_limit(admin_client, settings):
+    settings.MARKDOWN_MAX_LENGTH = 20_000
+    response = post_update(admin_client, make_entry(), "x" * 20_001)
+    assert response.status_code == HTTPStatus.OK
+    assert "This text has 20,001 characters; the limit is 20,000." in response.content.decode()
+    assert not LiveUpdate.objects.exists()
+
+
+def test_an_intro_over_the_length_limit_is_a_form_error_that_states_the_limit(admin_client, settings):
+    settings.MARKDOWN_MAX_LENGTH = 100
+    response = admin_client.post(
+        reverse("admin:blog_entry_add"),
+        {"title": "T", "slug": "t", "body": "x" * 101, "is_live": "on", "time_zone": "UTC",
+         "created_0": "2026-01-01", "created_1": "10:00:00"},
+    )  # fmt: skip
+    assert response.status_code == HTTPStatus.OK
+    assert "the limit is 100." in response.content.decode()
+
+
+def test_a_5_mb_update_reaches_the_form_instead_of_a_bare_bad_request(admin_client):
+    """Django's default request limit (2.5 MB) answered "Bad Request (400)" before the form could."""
+    response = post_update(admin_client, make_entry(), "All of the transcript. " * 230_000)
+    assert response.status_code == HTTPStatus.OK
+    assert "characters; the limit is 20,000." in response.content.decode()
+    assert not LiveUpdate.objects.exists()
+
+
+def test_lists_nested_too_deeply_are_a_form_error_not_a_500(admin_client):
+    response = post_update(admin_client, make_entry(), "- " * 1_000 + "deep")
+    assert response.status_code == HTTPStatus.OK
+    assert "nested more than 8 levels deep" in response.content.decode()
+
+
+# Hostile query strings: a 400 or an ignored parameter, never a 500.
+
+
+@pytest.mark.parametrize("value", ["%00", "99999999999999999999", "not-a-number"])
+def test_post_an_update_link_with_an_unusable_entry_opens_a_blank_form(admin_client, value):
+    make_entry(title="Keynote")
+    response = admin_client.get(f"{ADD_UPDATE}?entry={value}")
+    assert response.status_code == HTTPStatus.OK
+    assert " selected>Keynote</option>" not in response.content.decode()
+
+
+def test_post_an_update_link_still_chooses_its_entry(admin_client):
+    entry = make_entry(title="Keynote")
+    response = admin_client.get(f"{ADD_UPDATE}?entry={entry.pk}")
+    assert f'<option value="{entry.pk}" selected>Keynote</option>' in response.content.decode()
+
+
+@pytest.mark.parametrize("query", ["entry=99999999999999999999", "entry__id__exact=%00"])
+def test_update_list_filtered_by_an_impossible_value_is_a_bad_request(admin_client, query):
+    response = admin_client.get(f"{reverse('admin:blog_liveupdate_changelist')}?{query}")
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+
+
+def test_entry_autocomplete_ignores_nul_characters_in_the_term(admin_client):
+    entry = make_entry(title="Product launch")
+    response = admin_client.get(
+        reverse("admin:autocomplete"),
+        {"term": "\x00launch\x00", "app_label": "blog", "model_name": "liveupdate", "field_name": "entry"},
+    )
+    assert response.status_code == HTTPStatus.OK
+    assert [r["id"] for r in response.json()["results"]] == [str(entry.pk)]
+
+
+def test_entry_form_offers_the_models_time_zones(admin_client):
+    form = admin_client.get(reverse("admin:blog_entry_add")).context["adminform"].form
+    assert list(form.fields["time_zone"].choices) == list(time_zone_choices())
