@@ -161,6 +161,16 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# The longest markdown (an update or an intro) an author may save, in characters.
+# Rendering is linear in the length: at 20,000 the slowest input known renders
+# in about half a second on a 2-core machine (blog/rendering.py, issue 8).
+MARKDOWN_MAX_LENGTH = env.int("MARKDOWN_MAX_LENGTH", default=20_000)
+# Bytes of form data (not files) Django reads from one request. Well above
+# MARKDOWN_MAX_LENGTH, so an overlong update reaches its form and an error that
+# says the limit, not Django's bare "Bad Request (400)"; a proxy in front must
+# accept at least this much. File uploads are limited separately.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024)
+
 # Production safety, each overridable by the variable of the same name.
 # Behind a TLS-terminating proxy (Cloudflare, a load balancer) that sets
 # X-Forwarded-Proto, Django knows a request was HTTPS. Only trust that header
@@ -177,16 +187,6 @@ SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 # The site's own origins, e.g. https://live.example.com, for admin forms behind a proxy.
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-# The longest markdown (an update or an intro) an author may save, in characters.
-# Rendering is linear in the length: at 20,000 the slowest input known renders
-# in about half a second on a 2-core machine (blog/rendering.py, issue 8).
-MARKDOWN_MAX_LENGTH = env.int("MARKDOWN_MAX_LENGTH", default=20_000)
-# Bytes of form data (not files) Django reads from one request. Well above
-# MARKDOWN_MAX_LENGTH, so an overlong update reaches its form and an error that
-# says the limit, not Django's bare "Bad Request (400)"; a proxy in front must
-# accept at least this much. File uploads are limited separately.
-DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024)
-
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # No inline script anywhere on reader pages; author images may come from any web address.
