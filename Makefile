@@ -32,9 +32,9 @@ serve: $(VENV)/.runtime
 	$(VENV)/bin/gunicorn liveblog.wsgi --config gunicorn.conf.py
 
 # Throughput against a framework-free baseline, and behind nginx standing in for a
-# CDN: prints a table and writes bench/results.md (a few minutes; see bench/run.py).
+# CDN: prints a table and writes bench/results.md (a few minutes; see bench/__main__.py).
 bench: $(VENV)/.dev bench-tools
-	$(PYTHON) bench/run.py
+	$(PYTHON) -m bench
 
 # Posts, edits and deletes demo updates every few seconds: watch the demo page move.
 simulate: $(VENV)/.runtime
@@ -59,7 +59,7 @@ chromium:
 	@command -v chromium >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq chromium; }
 
 # wrk and nginx for `make bench` and its smoke test, from Debian's packages. nginx
-# runs only as bench/run.py's child, on its own config; Debian puts it in /usr/sbin.
+# runs only as the bench's child, on its own config; Debian puts it in /usr/sbin.
 bench-tools:
 	@command -v wrk >/dev/null && { command -v nginx || test -x /usr/sbin/nginx; } >/dev/null || \
 		{ $(APT_GET) update -qq && $(APT_GET) install -y -qq wrk nginx; }

@@ -1,7 +1,7 @@
 """The baseline of `make bench`: a WSGI app with no framework, served by the same gunicorn.
 
-bench/run.py fetches each benchmarked response from the app, writes its body and
-headers to $BENCH_BASELINE_DIR, and starts `gunicorn bench.baseline --config
+`python -m bench` fetches each benchmarked response from the app, writes its body
+and headers to $BENCH_BASELINE_DIR, and starts `gunicorn bench.baseline --config
 gunicorn.conf.py`. This app answers /<name> with exactly those bytes, so the
 app's rows divided by these show what Django, the database and the templates
 cost on top of gunicorn's own request handling.

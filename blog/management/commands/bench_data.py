@@ -1,4 +1,4 @@
-"""Create an entry with N made-up updates for `make bench` (bench/run.py), once.
+"""Create an entry with N made-up updates for `make bench` (`python -m bench`), once.
 
 The bench runs with production settings on a throwaway database, so unlike
 `demo` this command does not insist on DEBUG: it only ever adds to the entry
