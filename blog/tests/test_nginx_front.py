@@ -167,12 +167,14 @@ def test_a_client_cannot_claim_https_over_plain_http(front, recorder):
 
 
 def test_a_client_cannot_choose_its_address(front, recorder):
-    """X-Forwarded-For holds one address, the connection's: what login throttling may trust."""
+    """Each address header holds one address, the connection's: what login throttling may trust."""
     spoofed = "203.0.113.9"
     names = ["X-Forwarded-For", "X-Real-IP", "CF-Connecting-IP", "True-Client-IP", "Client-IP"]
     front.get("/", headers={**dict.fromkeys(names, spoofed), "Forwarded": f"for={spoofed}"})
     headers = recorder.last["headers"]
-    assert headers["x-forwarded-for"] == "127.0.0.1"
+    assert [headers[name] for name in ["x-real-ip", "x-forwarded-for", "cf-connecting-ip"]] == [
+        "127.0.0.1"
+    ] * 3
     assert spoofed not in json.dumps(headers)
 
 
