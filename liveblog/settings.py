@@ -137,7 +137,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 # Where the client's address comes from. Behind a proxy every request comes from
 # the proxy: name the header it sets (overwriting the client's own), e.g.
-# HTTP_X_REAL_IP behind deploy/nginx.conf or HTTP_CF_CONNECTING_IP behind Cloudflare.
+# HTTP_X_REAL_IP behind the nginx front (deploy/nginx/) or HTTP_CF_CONNECTING_IP behind Cloudflare.
 AXES_IPWARE_META_PRECEDENCE_ORDER = [env.str("LOGIN_CLIENT_IP_HEADER", default="REMOTE_ADDR")]
 
 AUTH_PASSWORD_VALIDATORS = [
