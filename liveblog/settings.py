@@ -118,6 +118,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 
+# PostgreSQL that does not answer (frozen, hung host) must turn into a prompt
+# error, not threads stuck for as long as it lasts: the liveblog backend gives
+# every wait a client-side deadline, since a server that does not run cannot
+# enforce its own statement_timeout. Seconds; see liveblog/db/postgresql/base.py
+# and docs/deploy.md, "When the database hangs" (issue 8).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "liveblog.db.postgresql"
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            # libpq's minimum is 2.
+            "connect_timeout": env.int("DATABASE_CONNECT_TIMEOUT", default=3),
+            # PostgreSQL cancels longer statements; the client gives up 1 s later. 0: no limit.
+            "statement_timeout": env.float("DATABASE_STATEMENT_TIMEOUT", default=5.0),
+        }
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for

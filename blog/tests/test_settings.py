@@ -68,7 +68,8 @@ def test_allowed_hosts_come_from_the_environment():
     ("environment", "engine"),
     [
         ({}, "django.db.backends.sqlite3"),
-        ({"DATABASE_URL": "postgres://u@db.example:5432/live"}, "django.db.backends.postgresql"),
+        # PostgreSQL through Django's backend with client-side deadlines (liveblog/db/postgresql/).
+        ({"DATABASE_URL": "postgres://u@db.example:5432/live"}, "liveblog.db.postgresql"),
     ],
 )
 def test_database_comes_from_database_url_with_sqlite_as_the_default(environment, engine):

@@ -1,0 +1,1 @@
+"""PostgreSQL with client-side deadlines: ENGINE "liveblog.db.postgresql" (see base.py)."""
