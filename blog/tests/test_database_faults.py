@@ -7,6 +7,7 @@ under gunicorn with production settings.
 """
 
 import concurrent.futures
+import json
 import re
 import socket
 import struct
@@ -400,3 +401,67 @@ def test_a_frozen_database_gets_a_prompt_503_from_healthz_and_static_files_keep_
     # Addresses not asked for before: answered by the database, not a kept copy.
     assert wait_for_status(client, "/", 200) == 200
     assert wait_for_status(client, "/entries/frozen/updates.json", 200) == 200
+
+
+# Readers during the outage: the micro-cache's last good copies (liveblog/microcache.py).
+
+
+@pytest.fixture(scope="module")
+def one_process_server(cluster, tmp_path_factory):
+    """One worker, so that the copies warmed up are the ones the frozen-time requests find."""
+    env = base_env(cluster.create_database("outage"), tmp_path_factory.mktemp("outage") / "static")
+    prepare(env)
+    manage(
+        env,
+        "shell",
+        "-c",
+        "from blog.models import Entry, LiveUpdate;"
+        " entry = Entry.objects.create(title='Keynote', slug='keynote');"
+        " LiveUpdate.objects.create(entry=entry, content='Doors open: polling a <div> with fetch()')",
+    )
+    server = Server(env, workers=1, threads=THREADS)
+    yield server
+    server.stop()
+
+
+def marked_stale(headers):
+    return "detail=origin-error" in headers.get("Cache-Status", "") and int(headers.get("Age", "-1")) >= 1
+
+
+@pytest.mark.slow
+@pytest.mark.serving
+def test_while_the_database_is_frozen_readers_get_the_last_good_copies_and_the_rest_a_503(
+    cluster, one_process_server
+):
+    reader = Client(one_process_server)
+    page = "/entries/keynote/"
+    full = reader.get_json("/entries/keynote/updates.json")
+    poll = f"/entries/keynote/updates.json?since={full['cursor']}"
+    entry_id = full["cursor"].split("-")[0]
+    before = {path: reader.request(path) for path in (page, poll)}
+    assert all(status == 200 for status, _, _ in before.values())
+    assert "polling a &lt;div&gt; with fetch()" in before[page][2].decode()
+
+    cluster.freeze()
+    try:
+        time.sleep(1.1)  # past the micro-cache's fresh second (LIVE_MICROCACHE_SECONDS): copies are stale now
+        for path, (_, _, body) in before.items():
+            status, headers, stale_body = reader.request(path)
+            assert (status, stale_body) == (200, body), path
+            assert marked_stale(headers), headers
+
+        # Never answered before the freeze: nothing to fall back on.
+        status, headers, body = reader.request(f"/entries/keynote/updates.json?since={entry_id}-0")
+        assert (status, headers["Content-Type"]) == (503, "application/json")
+        assert headers["Retry-After"] == "30"
+        assert "error" in json.loads(body)
+        status, headers, body = reader.request("/")
+        assert (status, headers["Content-Type"]) == (503, "text/html; charset=utf-8")
+        assert b"Briefly unavailable" in body
+    finally:
+        cluster.thaw()
+
+    deadline = time.monotonic() + 15
+    while marked_stale(headers := reader.request(poll)[1]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not marked_stale(headers), "fresh answers again once the database is back"
