@@ -20,6 +20,14 @@ def test_demo_creates_an_entry_with_updates_and_an_admin_once(settings, capsys):
     assert "password: liveblog" in output
 
 
+def test_the_demo_keynote_reads_as_typed_with_angle_brackets_in_its_prose(settings, client):
+    settings.DEBUG = True
+    call_command("demo")
+    page = client.get(Entry.objects.get().get_absolute_url()).content.decode()
+    assert "just fetch() calls polling an endpoint and updating a &lt;div&gt; using innerHTML." in page
+    assert "Press &lt;Enter&gt; to send, <code>&lt;b&gt;</code> for bold." in page
+
+
 def test_demo_refuses_to_run_in_production(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError):

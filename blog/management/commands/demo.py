@@ -17,6 +17,9 @@ DEMO_UPDATES = [
     "First announcement: the new release ships *today*, with offline mode.\n\n"
     "> We built this for people on bad conference Wi-Fi.",
     "Live demo of offline mode: the presenter pulls the network cable. It keeps working.",
+    # Real keynotes talk about code: angle brackets in prose must reach readers as typed.
+    "Under the hood, they say: no websockets, just fetch() calls polling an endpoint and "
+    "updating a <div> using innerHTML. Press <Enter> to send, `<b>` for bold.",
     "Pricing: free for individuals, per-seat for teams. Details on "
     "[the pricing page](https://example.com/pricing).",
     "Q&A now. Questions so far:\n\n- Is there an API?\n- When does the Android app ship?",
@@ -50,7 +53,7 @@ class Command(BaseCommand):
             body="We're covering the keynote live. Keep this page open: updates appear on their own.",
             created=now - timedelta(hours=1),
         )
-        for minutes_ago, content in zip(range(50, 0, -8), DEMO_UPDATES, strict=False):
+        for minutes_ago, content in zip(range(56, 0, -8), DEMO_UPDATES, strict=True):
             LiveUpdate.objects.create(
                 entry=entry, content=content, created=now - timedelta(minutes=minutes_ago)
             )
