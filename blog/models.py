@@ -20,6 +20,7 @@ from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import normalize_newlines
 
 from blog.rendering import render_markdown, validate_markdown
 
@@ -81,6 +82,7 @@ class Entry(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
+        self.body = normalize_newlines(self.body)  # a textarea's CRLFs, as validate_markdown() counts them
         self.body_html = render_markdown(self.body)
         if self._state.adding or self.pk is None:
             super().save(*args, **kwargs)
@@ -136,6 +138,7 @@ class LiveUpdate(models.Model):
         return first_line[:60] or f"Update {self.pk}"
 
     def save(self, *args, **kwargs):
+        self.content = normalize_newlines(self.content)  # see Entry.save()
         self.content_html = render_markdown(self.content)
         with transaction.atomic():
             moved_from = self._entry_moved_from()

@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.text import normalize_newlines
 from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = {
@@ -109,11 +110,14 @@ def nesting_depth(text):
 def validate_markdown(text):
     """Refuse markdown too long or too deeply nested to render quickly and whole."""
     limit = settings.MARKDOWN_MAX_LENGTH
-    if len(text) > limit:
+    # Browsers send a textarea's line breaks as CRLF: count them as the one
+    # character the author's editor shows (and the model stores).
+    length = len(normalize_newlines(text))
+    if length > limit:
         raise ValidationError(
             "This text has %(length)s characters; the limit is %(limit)s. Shorten it or split it in two.",
             code="max_length",
-            params={"length": f"{len(text):,}", "limit": f"{limit:,}"},
+            params={"length": f"{length:,}", "limit": f"{limit:,}"},
         )
     if nesting_depth(text) > MAX_NESTING:
         raise ValidationError(

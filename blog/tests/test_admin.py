@@ -189,6 +189,15 @@ def test_an_update_over_the_length_limit_is_a_form_error_that_states_the_limit(a
     assert not LiveUpdate.objects.exists()
 
 
+def test_line_breaks_count_once_towards_the_limit_as_the_author_sees_them(admin_client, settings):
+    """Browsers send a textarea's line breaks as CRLF: 100 lines of 9 characters are 999, not 1,098."""
+    settings.MARKDOWN_MAX_LENGTH = 999
+    typed = "\r\n".join(["a" * 9] * 100)
+    response = post_update(admin_client, make_entry(), typed)
+    assert response.status_code == HTTPStatus.FOUND, "refused although within the limit"
+    assert LiveUpdate.objects.get().content == typed.replace("\r\n", "\n")
+
+
 def test_an_intro_over_the_length_limit_is_a_form_error_that_states_the_limit(admin_client, settings):
     settings.MARKDOWN_MAX_LENGTH = 100
     response = admin_client.post(
