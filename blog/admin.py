@@ -2,6 +2,7 @@
 
 import contextlib
 import datetime as dt
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from django import forms
 from django.contrib import admin
@@ -168,7 +169,9 @@ class LiveUpdateAdmin(QueryStringGuard, admin.ModelAdmin):
     def response_add(self, request, obj, post_url_continue=None):
         response = super().response_add(request, obj, post_url_continue)
         if "_addanother" in request.POST:
-            # Keep the author on the same entry for the next update.
-            separator = "&" if "?" in response.url else "?"
-            return HttpResponseRedirect(f"{response.url}{separator}entry={obj.entry_id}")
+            # Keep the author on the same entry for the next update (and only that
+            # entry: the form may have been opened with ?entry= already).
+            url = urlsplit(response.url)
+            query = [(k, v) for k, v in parse_qsl(url.query) if k != "entry"] + [("entry", obj.entry_id)]
+            return HttpResponseRedirect(url._replace(query=urlencode(query)).geturl())
         return response

@@ -10,6 +10,9 @@ import logging
 import sys
 from http import HTTPStatus
 
+from axes.helpers import get_client_username
+from django.conf import settings
+from django.contrib import admin
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -64,3 +67,15 @@ def server_error(request):
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     return error_response(request, HTTPStatus.INTERNAL_SERVER_ERROR, "Something went wrong.", "500.html")
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a locked-out login: an admin page that says how long, and the way back in."""
+    context = {
+        **admin.site.each_context(request),
+        "title": "Too many failed logins",
+        "username": get_client_username(request, credentials) or "",
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "minutes": round(settings.AXES_COOLOFF_TIME.total_seconds() / 60),
+    }
+    return render(request, "admin/locked_out.html", context, status=HTTPStatus.TOO_MANY_REQUESTS)

@@ -150,7 +150,7 @@ AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "liveblog.errors.login_locked_out"
 # Where the client's address comes from. Behind a proxy every request comes from
 # the proxy: name the header it sets (overwriting the client's own), e.g.
 # HTTP_X_REAL_IP behind the nginx front (deploy/nginx/) or HTTP_CF_CONNECTING_IP behind Cloudflare.

@@ -46,6 +46,13 @@ def test_save_and_add_another_keeps_the_entry_selected(admin_client):
     assert re.search(r'<textarea name="content"[^>]*>\s*</textarea>', form), "content starts blank"
 
 
+def test_save_and_add_another_from_a_form_opened_for_an_entry_names_it_once(admin_client):
+    entry = make_entry()
+    data = {"entry": entry.pk, "content": "Next", "created_0": "", "created_1": "", "_addanother": "1"}
+    response = admin_client.post(f"{ADD_UPDATE}?entry={entry.pk}", data)
+    assert response.url == f"{ADD_UPDATE}?entry={entry.pk}"
+
+
 def test_update_can_be_back_dated_in_the_entrys_time_zone(admin_client):
     entry = make_entry(time_zone="Europe/Paris")
     post_update(admin_client, entry, "Earlier", created_0="2026-05-01", created_1="09:15:00")

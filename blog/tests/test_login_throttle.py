@@ -32,6 +32,8 @@ def test_wrong_passwords_lock_the_username_out_from_that_address_even_with_the_r
     assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
     page = response.content.decode()
     assert "Too many failed logins" in page
+    assert "paused for 15 minutes" in page
+    assert 'id="site-name"><a href="/admin/">Liveblog</a>' in page, "the admin's own header, not Django's"
     assert "axes_reset_username author" in page, "the page says how to get back in"
     assert "_auth_user_id" not in client.session
 
