@@ -20,11 +20,17 @@ def cache_publicly(response):
     """Let browsers and the CDN share this response for one poll interval.
 
     stale-if-error lets a CDN keep serving the last good copy while the origin
-    is down. No stale-while-revalidate: browsers honour it, and a reader whose
+    is down, for as long as the servers' own micro-cache does (LIVE_STALE_SECONDS).
+    No stale-while-revalidate: browsers honour it, and a reader whose
     poll URL has not changed would be shown the stale copy and only get the
     fresh one a whole poll later.
     """
-    patch_cache_control(response, public=True, max_age=settings.LIVE_POLL_INTERVAL, stale_if_error=300)
+    patch_cache_control(
+        response,
+        public=True,
+        max_age=settings.LIVE_POLL_INTERVAL,
+        stale_if_error=round(settings.LIVE_STALE_SECONDS),
+    )
     return response
 
 
