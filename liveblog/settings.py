@@ -5,8 +5,10 @@ demo, the tests and production. Every variable is listed in .env.example and
 in the README.
 """
 
+import mimetypes
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -176,6 +178,71 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Stored photos never change under their content-hashed names: caches keep them for good.
+MEDIA_CACHE_CONTROL = "public, max-age=31536000, immutable"
+# Python 3.11 knows WebP only from the system's /etc/mime.types, which slim
+# images lack: without this, variants would be stored as application/octet-stream.
+mimetypes.add_type("image/webp", ".webp")
+# Where readers' browsers fetch photos from, for the CSP below: the app itself
+# unless object storage serves them.
+MEDIA_ORIGIN = "'self'"
+# Several app servers share no disk: naming a bucket stores photos in S3-compatible
+# object storage (AWS S3, Cloudflare R2, MinIO) through django-storages, and readers
+# fetch them from MEDIA_PUBLIC_URL, never through the app (docs/deploy.md, "Photos
+# and media storage"; issue 9).
+MEDIA_BUCKET = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if MEDIA_BUCKET:
+    _endpoint = env.str("AWS_S3_ENDPOINT_URL", default="").rstrip("/")  # R2, MinIO; empty for AWS
+    _region = env.str("AWS_S3_REGION_NAME", default="")
+    # By default the bucket's own address: AWS's virtual-hosted name, or the
+    # endpoint with the bucket in the path. R2's API endpoint is private, so
+    # there the public r2.dev address or a custom domain must be given.
+    _bucket_address = (
+        f"{_endpoint}/{MEDIA_BUCKET}"
+        if _endpoint
+        else f"https://{MEDIA_BUCKET}.s3{f'.{_region}' if _region else ''}.amazonaws.com"
+    )
+    _public = urlsplit(env.str("MEDIA_PUBLIC_URL", default="") or _bucket_address)
+    if _public.scheme not in ("http", "https") or not _public.netloc:
+        raise ImproperlyConfigured(
+            "MEDIA_PUBLIC_URL must be an http(s) address, e.g. https://media.example.com"
+        )
+    if "r2.cloudflarestorage.com" in _public.netloc:
+        raise ImproperlyConfigured(
+            "Cloudflare R2's API endpoint does not serve the public: set MEDIA_PUBLIC_URL "
+            "to the bucket's public r2.dev address or its custom domain."
+        )
+    _public_path = _public.path.rstrip("/")
+    MEDIA_URL = f"{_public.scheme}://{_public.netloc}{_public_path}/"
+    MEDIA_ORIGIN = f"{_public.scheme}://{_public.netloc}"
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_BUCKET,
+            "endpoint_url": _endpoint or None,
+            "region_name": _region or None,
+            # Unset: boto3's own chain (an instance role, ~/.aws) supplies them.
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            # URLs are MEDIA_URL + name, plain and unsigned (custom_domain alone
+            # makes them so; querystring_auth says it too): the HTML that holds
+            # them is stored, so a signed URL would expire in it, and a signature
+            # differing per render would defeat every cache.
+            "custom_domain": f"{_public.netloc}{_public_path}",
+            "url_protocol": f"{_public.scheme}:",
+            "querystring_auth": False,
+            # Content-Type comes from the name (.webp, see above).
+            "object_parameters": {"CacheControl": MEDIA_CACHE_CONTROL},
+            # No ACL header: public reading is the bucket's policy. R2 has no
+            # object ACLs, and AWS buckets with ACLs disabled (the default since
+            # 2023) refuse uploads that carry one.
+            "default_acl": None,
+            # A name is a hash of the content: saving it again writes the same
+            # bytes, whereas not overwriting would store a renamed copy that
+            # deleting by name would leave behind.
+            "file_overwrite": True,
+        },
+    }
 
 # The longest markdown (an update or an intro) an author may save, in characters.
 # Rendering is linear in the length: at 20,000 the slowest input known renders
@@ -205,9 +272,14 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# No inline script anywhere on reader pages; author images may come from any web address.
+# Images: the site, where photos are stored (MEDIA_ORIGIN), and any web address
+# for markdown images (authors may show an image hosted elsewhere). The media
+# origin is named on its own, so photos stay allowed if markdown images are ever
+# limited; on local disk it is 'self', and the policy is exactly as before.
+IMG_SOURCES = " ".join(dict.fromkeys(["'self'", MEDIA_ORIGIN, "https:", "http:"]))
+# No inline script anywhere on reader pages.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: http:; "
+    f"default-src 'self'; script-src 'self'; style-src 'self'; img-src {IMG_SOURCES}; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
