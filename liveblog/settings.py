@@ -254,6 +254,20 @@ MARKDOWN_MAX_LENGTH = env.int("MARKDOWN_MAX_LENGTH", default=20_000)
 # accept at least this much. File uploads are limited separately.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024)
 
+# Photos (blog/photos.py, issue 9). A file over PHOTO_MAX_UPLOAD_BYTES, or a
+# photo of more than PHOTO_MAX_PIXELS (checked in its header before any pixel
+# is decoded: a decompression bomb), is a form error that says the limit. In MB
+# of 1,000,000 bytes, as phones and the error message count them; 50 megapixels
+# let a 48-megapixel phone photo in. Django itself puts no limit on a file's
+# size (DATA_UPLOAD_MAX_MEMORY_SIZE counts the other fields only), so the form
+# is what answers; only a proxy in front can refuse first: the nginx front takes
+# requests up to 30 MiB, so a 30 MB photo still gets the form's error.
+PHOTO_MAX_UPLOAD_BYTES = env.int("PHOTO_MAX_UPLOAD_BYTES", default=25_000_000)
+PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=50_000_000)
+# Django's default, said explicitly: an upload larger than 2.5 MB streams to a
+# temporary file instead of the worker's memory while the request is read.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
 # Production safety, each overridable by the variable of the same name.
 # Behind a TLS-terminating proxy (Cloudflare, a load balancer) that sets
 # X-Forwarded-Proto, Django knows a request was HTTPS. Only trust that header
