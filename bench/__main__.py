@@ -1,7 +1,7 @@
-"""`make bench`: what serving the live feed and page costs, and what a CDN saves.
+"""`make bench`: what serving the live feed and page costs, what a CDN saves, what a photo costs.
 
 Run from the project's root with its venv: `.venv/bin/python -m bench` (`make bench`).
-It prints a Markdown report and writes it to bench/results.md. Three parts:
+It prints a Markdown report and writes it to bench/results.md. Four parts:
 
 1. Throughput. gunicorn with gunicorn.conf.py and production settings, on an
    entry of 200 updates, measured with wrk for the poll that returns nothing
@@ -15,11 +15,14 @@ It prints a Markdown report and writes it to bench/results.md. Three parts:
 3. Growth. Median time of one page and one full list, sequentially, on the
    200-update entry and a big one (5,000 updates), from the app with its
    micro-cache off, so that no cache can answer.
+4. Photos. Processing time per photo (blog/photos.py), by source size: JPEGs of
+   3 to 48 megapixels and a 12-megapixel HEIC, drawn at run time, first, while
+   the machine is quiet.
 
 The parts: config.py (these knobs, the tools), wrk.py (driving wrk, reading
 its output), servers.py (gunicorn), cdn.py (nginx in front of it, started by
-nginx.py), measure.py (the three measurements), report.py (the Markdown);
-this file runs them in order.
+nginx.py), measure.py (the first three measurements), photos.py (the
+fourth), report.py (the Markdown); this file runs them in order.
 
 Timings on a shared machine are noisy: compare the ratios of one run, not
 numbers across runs. Environment knobs, with their defaults:
@@ -34,6 +37,7 @@ numbers across runs. Environment knobs, with their defaults:
   for the same server). One worker also leaves wrk the machine's other core.
 - BENCH_CDN_SECONDS=30 and BENCH_CDN_CONNECTIONS=400 for the CDN part
 - BENCH_BIG_UPDATES=5000 and BENCH_SAMPLES=20 for the growth part
+- BENCH_PHOTO_RUNS=5 per source photo (the median is reported)
 - BENCH_OUTPUT=bench/results.md
 - DATABASE_URL=postgres://...: run on a throwaway database on that server
 """
@@ -48,6 +52,7 @@ from pathlib import Path
 from bench import cdn, nginx
 from bench.config import Settings, log, require_tools
 from bench.measure import Measurements, capture_targets, measure_cdn, measure_growth, measure_throughput
+from bench.photos import measure_photos
 from bench.report import machine_info, report
 from bench.servers import Server, base_env, database, manage, prepare
 
@@ -69,6 +74,8 @@ def main():
 
         log(f"preparing a database, static files and entries in {directory}")
         prepare(env)
+        log(f"timing photo processing, {settings.photo_runs} run(s) per source")
+        photos = measure_photos(settings, env)
         slugs = ["bench-small", "bench-big"]
         for slug, updates in zip(slugs, [settings.updates, settings.big_updates], strict=True):
             manage(env, "bench_data", slug, "--updates", str(updates))
@@ -91,7 +98,7 @@ def main():
         cdn_results, cdn_per_url = measure_cdn(settings, serve(), targets, directory)
         info = machine_info(settings, url)
     measurements = Measurements(targets, throughput, growth, cdn_results, cdn_per_url, poll_interval)
-    text = report(settings, info, measurements)
+    text = report(settings, info, measurements, photos)
     settings.output.parent.mkdir(parents=True, exist_ok=True)
     settings.output.write_text(text)
     print(text)

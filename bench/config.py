@@ -31,6 +31,7 @@ class Settings:
     updates: int
     big_updates: int
     samples: int
+    photo_runs: int
     workers: int
     threads: int
     wrk_threads: int
@@ -59,6 +60,7 @@ class Settings:
             updates=200,
             big_updates=number("BENCH_BIG_UPDATES", 5000, 400),
             samples=number("BENCH_SAMPLES", 20, 3),
+            photo_runs=number("BENCH_PHOTO_RUNS", 5, 1),
             workers=number("BENCH_WORKERS", 1),
             threads=number("BENCH_THREADS", 4),
             wrk_threads=1,

@@ -15,6 +15,10 @@ THROUGHPUT_HEADER = ["row", "req/s", "ratio to baseline", "target", "met?", "err
                      "req/s per round, min-max"]  # fmt: skip
 
 
+PHOTO_HEADER = ["source", "pixels", "file size", "median ms", "min-max ms", "variants, bytes", "target",
+                "met?"]  # fmt: skip
+
+
 def cdn_header(poll_interval):
     return ["URL", "served", "req/s", "reached the app", f"app requests per URL per {poll_interval} s",
             "errors", "target", "met?", "cache statuses"]  # fmt: skip
@@ -90,6 +94,44 @@ def growth_rows(growth, sizes_by_entry):
     return rows, too_big
 
 
+def photo_rows(results):
+    """One row per source photo; the 12-megapixel JPEG is judged against the issue's goal."""
+    rows = []
+    for result in results:
+        target = result.target_ms
+        met = "" if target is None else "yes" if result.median_ms <= target else "no"
+        rows.append(
+            [
+                f"{result.format} {result.megapixels} MP",
+                f"{result.width:,} x {result.height:,}",
+                f"{result.bytes / 1_000_000:.1f} MB",
+                f"{result.median_ms:.0f}",
+                f"{min(result.times_ms):.0f}-{max(result.times_ms):.0f}",
+                " + ".join(f"{size:,}" for size in result.variants),
+                "" if target is None else f"<= {target:.0f}",
+                met,
+            ]
+        )
+    return rows
+
+
+def photo_section(settings, results):
+    return [
+        "## Photos: processing time per photo, by source size",
+        "",
+        "blog/photos.process() on photo-like pictures drawn at run time (JPEG at quality 90; HEIC in "
+        "512-pixel tiles, as iPhones write it), each processed "
+        f"{settings.photo_runs} time(s) in one process with production settings: reading, the limits, "
+        "decoding, orientation, colours, and encoding the WebP variants (storing them is not included). "
+        "A JPEG at least twice as wide as the largest variant is decoded straight at a half, a quarter or "
+        "an eighth of its size, so its time grows little with its megapixels. "
+        "The goal (issue 9): a 12-megapixel phone JPEG in under about 2 s.",
+        "",
+        table(PHOTO_HEADER, photo_rows(results)),
+        "",
+    ]
+
+
 def machine_info(settings, database_url):
     cpu = next(
         (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
@@ -114,8 +156,11 @@ def machine_info(settings, database_url):
     ]
 
 
-def report(settings, info, measurements):
-    """Return the Markdown report: ``info`` lines (machine_info()), then a section per measurement."""
+def report(settings, info, measurements, photos):
+    """Return the Markdown report: ``info`` lines (machine_info()), then a section per measurement.
+
+    ``photos``: the PhotoResults of bench/photos.py.
+    """
     sizes = ", ".join(f"{t.kind} {len(t.body):,} bytes" for t in measurements.targets)
     sizes_by_entry = [settings.updates, settings.big_updates]
     growth_header = ["measurement", *(f"{n:,} updates" for n in sizes_by_entry), "growth"]
@@ -156,4 +201,4 @@ def report(settings, info, measurements):
         + (f"too big for it here: {', '.join(too_big)}." if too_big else "all of these fit."),
         "",
     ]
-    return "\n".join(lines)
+    return "\n".join(lines + photo_section(settings, photos))

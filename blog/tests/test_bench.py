@@ -16,12 +16,14 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from PIL import Image
 
 from bench import wrk
 from bench.cdn import cache_statuses
 from bench.config import TARGETS, VARIANTS, Settings
 from bench.measure import CdnResult, Measurements, Target, count_requests
-from bench.report import cdn_rows, growth_rows, report, throughput_rows
+from bench.photos import PhotoResult, encode
+from bench.report import PHOTO_HEADER, cdn_rows, growth_rows, photo_rows, report, throughput_rows
 from bench.wrk import WrkResult
 from blog.models import Entry
 from blog.tests.conftest import skip_or_fail
@@ -101,6 +103,11 @@ def throughput_of(rates, **app_errors):
 
 
 RATES = {"baseline": [2000, 2400], "app": [1100, 1300], "app-off": [100, 140], "ceiling": [50000, 60000]}
+PHOTOS = [
+    PhotoResult("JPEG", 2016, 1512, 1_094_158, [510.0, 530.0, 514.0], [15_436, 65_200, 318_420]),
+    PhotoResult("JPEG", 4032, 3024, 2_690_937, [640.0, 700.0, 655.0], [41_334, 102_904, 188_670]),
+    PhotoResult("HEIC", 4032, 3024, 4_686_971, [1470.0], [41_328, 101_784, 187_586]),
+]
 
 
 # wrk's output ------------------------------------------------------------------------------------
@@ -204,7 +211,7 @@ def test_growth_rows_compare_the_big_entry_with_the_small_one():
     assert too_big == ["the page of 5,000 updates"]
 
 
-def test_the_report_has_its_three_tables_with_every_row():
+def test_the_report_has_its_four_tables_with_every_row():
     targets = [
         Target("empty poll", "/entries/e/updates.json?since=1-200", "poll.json", b"x" * 145),
         Target("full list", "/entries/e/updates.json", "list.json", b"x" * 47_526),
@@ -221,13 +228,14 @@ def test_the_report_has_its_three_tables_with_every_row():
         cdn_per_url=200,
         poll_interval=10,
     )
-    text = report(Settings.from_environment({}), ["- Date: today"], measurements)
+    text = report(Settings.from_environment({}), ["- Date: today"], measurements, PHOTOS)
 
     assert text.startswith("# `make bench` results\n\n- Date: today\n")
     assert "Responses: empty poll 145 bytes, full list 47,526 bytes, page 66,502 bytes." in text
     assert "400 connections (200 per URL, one wrk each) for 30 s" in text
-    assert text.endswith("(liveblog/microcache.py); all of these fit.\n")
-    throughput, cdn, growth = markdown_tables(text)
+    assert "(liveblog/microcache.py); all of these fit.\n" in text
+    assert "each processed 5 time(s) in one process with production settings" in text
+    throughput, cdn, growth, photos = markdown_tables(text)
     assert throughput[0][:5] == ["row", "req/s", "ratio to baseline", "target", "met?"]
     assert len(throughput) == 1 + len(KINDS) * len(VARIANTS)
     assert cdn[0][4] == "app requests per URL per 10 s"
@@ -239,6 +247,26 @@ def test_the_report_has_its_three_tables_with_every_row():
         ["7.2", "130.7", "18.2x"],
         ["47,526", "1,205,814", "25.4x"],
     ]
+    assert photos[0] == PHOTO_HEADER
+    assert [row[0] for row in photos[1:]] == ["JPEG 3 MP", "JPEG 12 MP", "HEIC 12 MP"]
+
+
+def test_photo_rows_give_the_median_and_judge_the_12_megapixel_jpeg_against_the_goal():
+    rows = photo_rows(PHOTOS)
+    assert rows[0] == ["JPEG 3 MP", "2,016 x 1,512", "1.1 MB", "514", "510-530", "15,436 + 65,200 + 318,420",
+                       "", ""]  # fmt: skip
+    assert rows[1][:6] == ["JPEG 12 MP", "4,032 x 3,024", "2.7 MB", "655", "640-700",
+                           "41,334 + 102,904 + 188,670"]  # fmt: skip
+    assert rows[1][6:] == ["<= 2000", "yes"]
+    assert rows[2][3:] == ["1470", "1470-1470", "41,328 + 101,784 + 187,586", "", ""]
+    slow = PhotoResult("JPEG", 4000, 3000, 2_000_000, [2100.0, 1900.0, 2300.0], [1, 2, 3])
+    assert photo_rows([slow])[0][6:] == ["<= 2000", "no"]
+
+
+@pytest.mark.parametrize(("kind", "format"), [("JPEG", "JPEG"), ("HEIC", "HEIF")])
+def test_the_photos_timed_are_the_format_and_size_they_are_named(kind, format):
+    with Image.open(io.BytesIO(encode(kind, 640, 480))) as image:
+        assert (image.format, image.size, image.mode) == (format, (640, 480), "RGB")
 
 
 # What the runner reads from the servers ----------------------------------------------------------
@@ -277,8 +305,9 @@ def test_cache_statuses_are_counted_per_path_in_the_cdn_log(tmp_path):
 def test_quick_mode_shortens_every_phase_and_explicit_knobs_still_win():
     quick = Settings.from_environment({"BENCH_QUICK": "1", "BENCH_SAMPLES": "5"})
     full = Settings.from_environment({})
-    assert (quick.seconds, quick.cdn_seconds, quick.big_updates, quick.samples) == (1, 3, 400, 5)
-    assert (full.seconds, full.cdn_seconds, full.big_updates, full.samples) == (12, 30, 5000, 20)
+    knobs = ["seconds", "cdn_seconds", "big_updates", "samples", "photo_runs"]
+    assert [getattr(quick, knob) for knob in knobs] == [1, 3, 400, 5, 1]
+    assert [getattr(full, knob) for knob in knobs] == [12, 30, 5000, 20, 5]
     assert full.round_seconds == 3
 
 
@@ -306,7 +335,7 @@ def test_a_quick_bench_run_reports_every_row(tmp_path):
     text = output.read_text()
     assert text.strip() in run.stdout
 
-    throughput, cdn, growth = markdown_tables(text)
+    throughput, cdn, growth, photos = markdown_tables(text)
     assert [row[0] for row in throughput[1:]] == [f"{kind}: {label}" for kind in KINDS for label in LABELS]
     for row in throughput[1:]:
         kind, _, label = row[0].partition(": ")
@@ -337,6 +366,13 @@ def test_a_quick_bench_run_reports_every_row(tmp_path):
     for row in growth[1:]:
         if row[0].endswith("bytes"):
             assert number(row[2]) > number(row[1]), row  # 400 updates weigh more than 200
+
+    # Each photo was processed: a time, and its variants (480, 960, and 1,600 px for the JPEG).
+    assert [row[:2] for row in photos[1:]] == [["JPEG 3 MP", "2,016 x 1,512"], ["HEIC 1 MP", "1,152 x 864"]]
+    for row, widths in zip(photos[1:], [3, 2], strict=True):
+        assert number(row[2].removesuffix(" MB")) > 0 and number(row[3]) > 0, row
+        assert len(row[5].split(" + ")) == widths, row
+        assert row[6:] == ["", ""], row  # the 12-megapixel goal is for a full run
 
 
 @pytest.mark.django_db
