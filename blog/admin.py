@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from blog import photos
 from blog.live import LARGEST_NUMBER
-from blog.models import Entry, LiveUpdate
+from blog.models import Entry, LiveUpdate, Photo
 
 
 def post_update_url(entry):
@@ -151,9 +152,56 @@ class LiveUpdateForm(forms.ModelForm):
         return cleaned_data
 
 
+class PhotoForm(forms.ModelForm):
+    """One photo of an update: the file is processed here, stored only when everything is valid."""
+
+    file = forms.FileField(
+        required=False,
+        label="Photo",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+        help_text="JPEG, PNG, WebP, GIF or HEIC. Location and camera data are removed.",
+    )
+
+    class Meta:
+        model = Photo
+        fields = ["file", "alt", "caption", "credit", "position"]
+        widgets = {"alt": forms.Textarea(attrs={"rows": 3, "cols": 60})}
+        error_messages = {"alt": {"required": "Describe the photo for readers who cannot see it."}}
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload:
+            self.processed = photos.process(upload)
+        elif self.instance.pk is None:
+            raise forms.ValidationError("Choose a photo to upload.")
+        return upload
+
+    def save(self, commit=True):
+        if getattr(self, "processed", None) is not None:
+            self.instance.use(self.processed)
+        return super().save(commit)
+
+
+class PhotoFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        kept = [form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        if not kept and not self.instance.content.strip():
+            raise forms.ValidationError("Write something or add a photo: an update cannot be empty.")
+
+
+class PhotoInline(admin.StackedInline):
+    model = Photo
+    form = PhotoForm
+    formset = PhotoFormSet
+    extra = 1
+    verbose_name_plural = "photos (shown after the text, by position)"
+
+
 @admin.register(LiveUpdate)
 class LiveUpdateAdmin(QueryStringGuard, admin.ModelAdmin):
     form = LiveUpdateForm
+    inlines = [PhotoInline]
     autocomplete_fields = ["entry"]
     list_display = ["__str__", "entry", "time"]
     list_filter = ["entry"]
@@ -165,6 +213,11 @@ class LiveUpdateAdmin(QueryStringGuard, admin.ModelAdmin):
     @admin.display(description="Time (entry's zone)", ordering="created")
     def time(self, update):
         return update.local_created().strftime("%d %b %Y, %H:%M %Z")
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Saved after the update: render its HTML again with them, and so tell readers.
+        form.instance.save()
 
     def response_add(self, request, obj, post_url_continue=None):
         response = super().response_add(request, obj, post_url_continue)

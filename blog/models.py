@@ -16,13 +16,14 @@ import zoneinfo
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import F
-from django.db.models.signals import pre_delete
+from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import normalize_newlines
 
-from blog.rendering import render_markdown, validate_markdown
+from blog import photos
+from blog.rendering import render_markdown, render_photos, validate_markdown
 
 
 def default_time_zone():
@@ -122,7 +123,8 @@ class ChangeQuerySet(models.QuerySet):
 
 class LiveUpdate(models.Model):
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="updates")
-    content = models.TextField(help_text="Markdown.", validators=[validate_markdown])
+    # Blank for an update that is a photo alone (the admin asks for one or the other).
+    content = models.TextField(blank=True, help_text="Markdown.", validators=[validate_markdown])
     content_html = models.TextField(blank=True, editable=False)
     created = models.DateTimeField(default=timezone.now, db_index=True)
     version = models.PositiveBigIntegerField(default=0, editable=False)
@@ -139,7 +141,10 @@ class LiveUpdate(models.Model):
 
     def save(self, *args, **kwargs):
         self.content = normalize_newlines(self.content)  # see Entry.save()
-        self.content_html = render_markdown(self.content)
+        # Photos are part of the update's HTML, so readers get them like its text:
+        # rendered once here, carried unchanged by the feed.
+        attached = self.photos.all() if self.pk is not None else ()
+        self.content_html = render_markdown(self.content) + render_photos(attached)
         with transaction.atomic():
             moved_from = self._entry_moved_from()
             # Lock entries in id order, so two writers never wait on each other in a cycle.
@@ -177,6 +182,47 @@ class LiveUpdate(models.Model):
         return self.local_created().strftime("%H:%M")
 
 
+class Photo(models.Model):
+    """A photo attached to an update: stored as content-hashed WebP variants (blog/photos.py)."""
+
+    update = models.ForeignKey(LiveUpdate, on_delete=models.CASCADE, related_name="photos")
+    position = models.PositiveSmallIntegerField(default=0, help_text="Photos are shown in this order.")
+    alt = models.TextField(
+        "description",
+        max_length=2000,
+        help_text="What the photo shows, for readers who cannot see it (alt text).",
+    )
+    caption = models.CharField(max_length=500, blank=True)
+    credit = models.CharField(max_length=200, blank=True)
+    # What blog/photos.py stored: the source's digest names the files; the
+    # variants are [{"name", "width", "height"}, ...], smallest first.
+    digest = models.CharField(max_length=64, editable=False, db_index=True)
+    width = models.PositiveIntegerField(editable=False)
+    height = models.PositiveIntegerField(editable=False)
+    variants = models.JSONField(default=list, editable=False)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.alt[:60]
+
+    def use(self, processed):
+        """Store a processed upload (blog/photos.py) as this photo's files, replacing any it had."""
+        replaced = (self.digest, self.variants)
+        self.variants = photos.save(processed)
+        self.digest = processed.digest
+        self.width, self.height = processed.width, processed.height
+        if replaced[0] and replaced[0] != processed.digest:
+            transaction.on_commit(lambda: Photo.delete_files_if_unused(*replaced))
+
+    @staticmethod
+    def delete_files_if_unused(digest, variants):
+        """Delete stored variants unless another photo has the same source (and so the same files)."""
+        if not Photo.objects.filter(digest=digest).exists():
+            photos.delete(variants)
+
+
 class DeletedUpdate(models.Model):
     """A tombstone, so readers who saw an update learn that it was deleted."""
 
@@ -209,3 +255,14 @@ def record_deleted_update(sender, instance, origin=None, **kwargs):
     deleting_whole_entry = isinstance(origin, Entry) or getattr(origin, "model", None) is Entry
     if not deleting_whole_entry:
         DeletedUpdate.record(instance)
+
+
+@receiver(post_delete, sender=Photo, dispatch_uid="delete_photo_files")
+def delete_photo_files(sender, instance, origin=None, **kwargs):
+    """Remove a deleted photo's files (once no other photo shares them) and its update's HTML for it."""
+
+    # After commit: a rolled-back deletion must still find its files.
+    transaction.on_commit(lambda: Photo.delete_files_if_unused(instance.digest, instance.variants))
+    deleting_photos_only = isinstance(origin, Photo) or getattr(origin, "model", None) is Photo
+    if deleting_photos_only and LiveUpdate.objects.filter(pk=instance.update_id).exists():
+        LiveUpdate.objects.get(pk=instance.update_id).save()

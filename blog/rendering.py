@@ -1,4 +1,4 @@
-"""The one place where author markdown becomes HTML that is safe to show.
+"""The one place where author markdown (and an update's photos) becomes HTML that is safe to show.
 
 Markdown is rendered once, when an entry or update is saved, and the sanitized
 HTML is stored; no read path renders markdown. Authors are trusted staff, but
@@ -32,6 +32,8 @@ from urllib.parse import urlsplit
 import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.template.loader import render_to_string
 from django.utils.text import normalize_newlines
 from markdown_it import MarkdownIt
 
@@ -126,3 +128,31 @@ def validate_markdown(text):
             code="too_deep",
             params={"limit": MAX_NESTING},
         )
+
+
+def render_photos(photos):
+    """Return the HTML of an update's photos: figures with responsive, space-reserving images.
+
+    Not sanitized by nh3 (which would drop srcset and sizes): the markup is the
+    template's own, and the author's alt text, caption and credit are escaped
+    by it like any template variable.
+    """
+    return "".join(render_to_string("blog/_photo.html", _photo_context(photo)).strip() for photo in photos)
+
+
+# The page's column is at most 40rem wide (static/blog/site.css: main is 42rem
+# with 1rem padding); the browser picks from srcset by this and its pixel density.
+PHOTO_SIZES = "(min-width: 42rem) 40rem, calc(100vw - 2rem)"
+# The src for browsers that ignore srcset: the smallest variant that fills the column.
+COLUMN_PIXELS = 640
+
+
+def _photo_context(photo):
+    urls = [(default_storage.url(variant["name"]), variant["width"]) for variant in photo.variants]
+    return {
+        "photo": photo,
+        "src": next((url for url, width in urls if width >= COLUMN_PIXELS), urls[-1][0]),
+        "srcset": ", ".join(f"{url} {width}w" for url, width in urls),
+        "sizes": PHOTO_SIZES,
+        "full_size": urls[-1][0],
+    }

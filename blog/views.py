@@ -6,6 +6,7 @@ from django.db import DatabaseError, connection
 from django.http import HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
+from django.views import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
@@ -107,6 +108,18 @@ def entry_feed(request, slug):
         # Temporary: the slug may yet pass back to that entry.
         return cache_publicly(HttpResponseRedirect(canonical_url(request, "")))
     return cache_publicly(JsonResponse(live.changes_since(entry, since and since.version)))
+
+
+# Named by the hash of their content: a name never changes meaning, so caches keep it for good.
+IMMUTABLE_SECONDS = 365 * 24 * 60 * 60
+
+
+@require_safe
+def media_file(request, path):
+    """A stored photo variant from MEDIA_ROOT (django.views.static.serve refuses paths outside it)."""
+    response = static.serve(request, path, document_root=settings.MEDIA_ROOT)
+    patch_cache_control(response, public=True, max_age=IMMUTABLE_SECONDS, immutable=True)
+    return response
 
 
 @never_cache

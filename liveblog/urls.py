@@ -1,5 +1,8 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+
+from blog.views import media_file
 
 admin.site.site_header = "Liveblog"
 admin.site.site_title = "Liveblog admin"
@@ -13,3 +16,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("blog.urls")),
 ]
+if settings.MEDIA_URL.startswith("/"):
+    # Photos stored on this server's disk; with object storage, MEDIA_URL is the bucket's own address.
+    urlpatterns.append(path(f"{settings.MEDIA_URL.lstrip('/')}<path:path>", media_file, name="media"))

@@ -18,5 +18,6 @@ application = MicroCache(
     seconds=settings.LIVE_MICROCACHE_SECONDS,
     stale_seconds=settings.LIVE_STALE_SECONDS,
     scheme_header=(settings.SECURE_PROXY_SSL_HEADER or ("HTTP_X_FORWARDED_PROTO",))[0],
-    skipped_prefixes=(settings.STATIC_URL, reverse("admin:index")),
+    # Static files and photos are answered from disk already; the admin is private.
+    skipped_prefixes=(settings.STATIC_URL, settings.MEDIA_URL, reverse("admin:index")),
 )

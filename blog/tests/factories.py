@@ -1,8 +1,13 @@
 """Small factory functions: each test says only what matters to it."""
 
+import io
 from itertools import count
 
-from blog.models import Entry, LiveUpdate
+from django.core.files import File
+from PIL import Image
+
+from blog import photos
+from blog.models import Entry, LiveUpdate, Photo
 
 _numbers = count(1)
 
@@ -18,3 +23,18 @@ def make_entry(**fields):
 def make_update(entry=None, **fields):
     fields.setdefault("content", f"Update {next(_numbers)}")
     return LiveUpdate.objects.create(entry=entry or make_entry(), **fields)
+
+
+# The photo inline's management form, as the admin's update form sends it with no photos.
+NO_PHOTOS = {"photos-TOTAL_FORMS": "0", "photos-INITIAL_FORMS": "0"}
+
+
+def attach_photo(update, width=1600, height=1200, alt="The stage from row three."):
+    """Attach a generated photo to ``update``, as the admin does, and render the update again."""
+    image = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 60, 30)).save(image, "JPEG")
+    photo = Photo(update=update, alt=alt)
+    photo.use(photos.process(File(image, name="stage.jpg")))
+    photo.save()
+    update.save()
+    return photo

@@ -6,7 +6,7 @@ from http import HTTPStatus
 import pytest
 from playwright.sync_api import expect
 
-from blog.tests.factories import make_entry, make_update
+from blog.tests.factories import attach_photo, make_entry, make_update
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -60,6 +60,8 @@ def make_entry_with_updates():
         ),
     )
     make_update(entry, content="1. Questions\n2. Answers\n\nMail [the team](mailto:team@example.com).")
+    photo_update = make_update(entry, content="The new phone, up close:")
+    attach_photo(photo_update, alt="A black phone on a white stand, its screen showing the offline banner.")
     return entry
 
 
@@ -75,7 +77,8 @@ def test_home_page_has_no_wcag_violations(page, axe_script):
 def test_entry_page_with_rich_updates_has_no_wcag_violations(page, axe_script):
     entry = make_entry_with_updates()
     page.goto(entry.get_absolute_url())
-    expect(page.locator(".update")).to_have_count(3)
+    expect(page.locator(".update")).to_have_count(4)
+    expect(page.locator("figure.update-photo img")).to_have_js_property("complete", True)
     violations = axe_violations(page, axe_script)
     assert not violations, describe(violations)
 

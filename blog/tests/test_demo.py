@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from blog.models import Entry, LiveUpdate
+from blog.models import Entry, LiveUpdate, Photo
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +26,16 @@ def test_the_demo_keynote_reads_as_typed_with_angle_brackets_in_its_prose(settin
     page = client.get(Entry.objects.get().get_absolute_url()).content.decode()
     assert "just fetch() calls polling an endpoint and updating a &lt;div&gt; using innerHTML." in page
     assert "Press &lt;Enter&gt; to send, <code>&lt;b&gt;</code> for bold." in page
+
+
+def test_the_demo_keynote_has_a_described_photo_drawn_on_the_spot(settings, client):
+    settings.DEBUG = True
+    call_command("demo")
+    page = client.get(Entry.objects.get().get_absolute_url()).content.decode()
+    assert '<figure class="update-photo">' in page
+    assert 'alt="A blue slide titled &#x27;Offline first&#x27;.' in page
+    variant = Photo.objects.get().variants[-1]["name"]
+    assert client.get(f"/media/{variant}").status_code == 200
 
 
 def test_demo_refuses_to_run_in_production(settings):

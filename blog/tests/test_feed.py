@@ -7,7 +7,7 @@ from django.db import InterfaceError, OperationalError
 from django.test import Client
 
 from blog.models import LiveUpdate
-from blog.tests.factories import make_entry, make_update
+from blog.tests.factories import NO_PHOTOS, make_entry, make_update
 from liveblog.errors import RETRY_AFTER_SECONDS
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +89,13 @@ def test_admin_edit_and_delete_reach_readers(admin_client, client):
     cursor = poll(client, entry).json()["cursor"]
     admin_client.post(
         f"/admin/blog/liveupdate/{update.pk}/change/",
-        {"entry": entry.pk, "content": "Fixed", "created_0": "2026-01-01", "created_1": "10:00:00"},
+        {
+            "entry": entry.pk,
+            "content": "Fixed",
+            "created_0": "2026-01-01",
+            "created_1": "10:00:00",
+            **NO_PHOTOS,
+        },
     )
     delta = poll(client, entry, cursor).json()
     assert [u["html"] for u in delta["updates"]] == ["<p>Fixed</p>"]

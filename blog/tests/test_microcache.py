@@ -205,7 +205,7 @@ def test_production_wsgi_application_runs_behind_the_micro_cache(settings):
     assert isinstance(application, MicroCache)
     assert application.seconds == settings.LIVE_MICROCACHE_SECONDS
     assert application.stale_seconds == settings.LIVE_STALE_SECONDS
-    assert application.skipped_prefixes == ("/static/", "/admin/")
+    assert application.skipped_prefixes == ("/static/", "/media/", "/admin/")
     assert application.scheme_header == settings.SECURE_PROXY_SSL_HEADER[0]
 
 

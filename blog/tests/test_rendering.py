@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from blog.models import Entry, LiveUpdate
 from blog.rendering import MAX_NESTING, render_markdown, validate_markdown
-from blog.tests.factories import make_entry, make_update
+from blog.tests.factories import NO_PHOTOS, make_entry, make_update
 
 pytestmark = pytest.mark.django_db
 
@@ -143,7 +143,7 @@ def test_the_seed_1232_update_reads_as_typed_on_the_page(admin_client, client):
     entry = make_entry()
     response = admin_client.post(
         reverse("admin:blog_liveupdate_add"),
-        {"entry": entry.pk, "content": typed, "created_0": "", "created_1": "", "_save": "1"},
+        {"entry": entry.pk, "content": typed, "created_0": "", "created_1": "", "_save": "1", **NO_PHOTOS},
     )
     assert response.status_code == HTTPStatus.FOUND
     page = client.get(entry.get_absolute_url()).content.decode()

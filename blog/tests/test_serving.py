@@ -8,6 +8,7 @@ import time
 import pytest
 
 from bench.servers import Client, Server, base_env, database, manage, prepare
+from blog.tests.factories import NO_PHOTOS
 
 pytestmark = pytest.mark.serving
 
@@ -91,14 +92,22 @@ def test_an_update_posted_edited_and_deleted_through_one_server_reaches_readers_
     cursor = reader.get_json(feed)["cursor"]
     entry_id = re.search(rb"entry=(\d+)", author.request("/admin/blog/entry/")[2])[1].decode()
 
-    author.post_form("/admin/blog/liveupdate/add/", {"entry": entry_id, "content": "Posted on one"})
+    author.post_form(
+        "/admin/blog/liveupdate/add/", {"entry": entry_id, "content": "Posted on one", **NO_PHOTOS}
+    )
     posted = wait_for(lambda: reader.get_json(f"{feed}?since={cursor}"), lambda d: d["updates"])
     [update] = posted["updates"]
     assert update["html"] == "<p>Posted on one</p>"
 
     author.post_form(
         f"/admin/blog/liveupdate/{update['id']}/change/",
-        {"entry": entry_id, "content": "Edited on one", "created_0": "2026-11-25", "created_1": "10:05:00"},
+        {
+            "entry": entry_id,
+            "content": "Edited on one",
+            "created_0": "2026-11-25",
+            "created_1": "10:05:00",
+            **NO_PHOTOS,
+        },  # fmt: skip
     )
     since = posted["cursor"]
     edited = wait_for(lambda: reader.get_json(f"{feed}?since={since}"), lambda d: d["updates"])

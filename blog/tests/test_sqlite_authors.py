@@ -9,6 +9,7 @@ from http import HTTPStatus
 import pytest
 
 from bench.servers import Client, Server, base_env, database, prepare
+from blog.tests.factories import NO_PHOTOS
 
 pytestmark = [pytest.mark.serving, pytest.mark.slow]
 
@@ -33,7 +34,12 @@ def post_updates(server, entry_id, author, statuses):
     for number in range(UPDATES_PER_AUTHOR):
         status, _, _ = client.post_form(
             "/admin/blog/liveupdate/add/",
-            {"entry": entry_id, "content": f"{author} says <div> number {number}", "_save": "Save"},
+            {
+                "entry": entry_id,
+                "content": f"{author} says <div> number {number}",
+                "_save": "Save",
+                **NO_PHOTOS,
+            },
         )
         statuses.append(status)
 

@@ -1,12 +1,16 @@
+import io
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw, ImageFont
 
-from blog.models import Entry, LiveUpdate
+from blog import photos
+from blog.models import Entry, LiveUpdate, Photo
 
 DEMO_SLUG = "demo-keynote"
 DEMO_USERNAME = "admin"
@@ -57,7 +61,31 @@ class Command(BaseCommand):
             LiveUpdate.objects.create(
                 entry=entry, content=content, created=now - timedelta(minutes=minutes_ago)
             )
+        self.add_slide_photo(entry, created=now - timedelta(minutes=44))
         return True
+
+    def add_slide_photo(self, entry, created):
+        """An update with a photo of a slide, drawn here: the demo downloads nothing."""
+        slide = Image.new("RGB", (1600, 900), (11, 92, 173))
+        draw = ImageDraw.Draw(slide)
+        draw.rectangle((80, 80, 1520, 820), outline=(255, 255, 255), width=6)
+        font = ImageFont.load_default(size=96)
+        draw.text((140, 200), "Offline first", fill=(255, 255, 255), font=font)
+        draw.text((140, 380), "Your updates wait in a queue", fill=(255, 244, 194), font=font)
+        draw.text((140, 520), "and leave when the network returns.", fill=(255, 244, 194), font=font)
+        image = io.BytesIO()
+        slide.save(image, "PNG")
+        update = LiveUpdate.objects.create(entry=entry, content="The slide of the morning:", created=created)
+        photo = Photo(
+            update=update,
+            alt="A blue slide titled 'Offline first'. Below the title: 'Your updates wait in a queue and "
+            "leave when the network returns.'",
+            caption="Offline mode, as the keynote put it.",
+            credit="Liveblog demo",
+        )
+        photo.use(photos.process(File(image, name="slide.png")))
+        photo.save()
+        update.save()  # its HTML now shows the photo
 
     def ensure_admin(self):
         user, _ = get_user_model().objects.get_or_create(username=DEMO_USERNAME)
