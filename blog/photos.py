@@ -54,7 +54,8 @@ WIDTHS = (480, 960, 1600)
 DIRECTORY = "photos"
 
 WEBP_QUALITY = 80
-# libwebp's effort, 0 to 6: 4 is its own default, Pillow's is 0 (faster, about 10% bigger files).
+# libwebp's effort, 0 to 6: 4, its own default, makes files 12% smaller than Pillow's
+# default 0, for 0.14 s more on a 1,600-pixel variant here (6: another 12%, 0.23 s more).
 WEBP_METHOD = 4
 # Part of every digest: when the way variants are made changes, new uploads get
 # new names, so a name once published always means the same bytes.
