@@ -9,17 +9,27 @@ what production builds rather than a copy of it.
 
 import json
 import os
+import re
+import shlex
+import subprocess
+import sys
 import urllib.request
 import uuid
+from http import HTTPStatus
 
 import boto3
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.management import call_command
+from django.urls import reverse
 from moto.server import ThreadedMotoServer
 from storages.backends.s3 import S3Storage
 
-from blog.tests.test_settings import A_REAL_KEY, read_setting
+from blog.models import LiveUpdate, Photo
+from blog.tests.factories import make_entry
+from blog.tests.test_photo_admin import jpeg, photo_fields, post_new_update, stored_files
+from blog.tests.test_settings import A_REAL_KEY, PROJECT_ROOT, read_setting
 
 REGION = "us-east-1"
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing-key-id", "AWS_SECRET_ACCESS_KEY": "testing-secret"}
@@ -100,6 +110,18 @@ def test_r2_without_a_public_address_is_refused_at_start():
     assert "set MEDIA_PUBLIC_URL" in result.stderr
 
 
+def test_a_deployment_with_a_bucket_passes_djangos_deploy_checks():
+    """The whole project loads (URLs, checks) with media at another origin, and --deploy finds nothing."""
+    environment = {"PATH": os.environ["PATH"], "ENV_FILE": os.devnull, "SECRET_KEY": A_REAL_KEY,
+                   "AWS_STORAGE_BUCKET_NAME": "live-photos",
+                   "MEDIA_PUBLIC_URL": "https://media.example.com"}  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+
+
 def test_webp_is_stored_as_webp_on_a_system_without_a_mime_types_file():
     """python:3.11-slim has no /etc/mime.types; Python 3.11 knows WebP only from it."""
     # Left to right: forget the system's file, load the settings, then ask.
@@ -169,19 +191,34 @@ def bucket(s3_endpoint):
 
 
 @pytest.fixture
-def object_storage(settings, s3_endpoint, bucket):
-    """Switch this test to the bucket, with the settings liveblog/settings.py builds from the environment."""
-    built = storage_settings(
+def bucket_settings(s3_endpoint, bucket):
+    """What liveblog/settings.py builds from an environment that names the bucket."""
+    return storage_settings(
         AWS_STORAGE_BUCKET_NAME=bucket.name,
         AWS_S3_ENDPOINT_URL=s3_endpoint,
         AWS_S3_REGION_NAME=REGION,
         **FAKE_CREDENTIALS,
     )
+
+
+def use_bucket(settings, built):
     # Django drops its cached storages (default_storage included) when STORAGES changes.
     settings.STORAGES = {**settings.STORAGES, "default": built["default"]}
     settings.MEDIA_URL = built["MEDIA_URL"]
     settings.CONTENT_SECURITY_POLICY = built["CONTENT_SECURITY_POLICY"]
-    return built
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def object_storage(settings, bucket_settings, media_root):
+    """Switch this test to the bucket, as a deployment's environment would."""
+    use_bucket(settings, bucket_settings)
+    return bucket_settings
 
 
 def test_the_default_storage_becomes_the_bucket(object_storage):
@@ -230,3 +267,87 @@ def test_deleting_a_stored_file_removes_it_from_the_bucket(object_storage, bucke
     name = default_storage.save("0d/0d1e2f-480.webp", ContentFile(webp_bytes()))
     default_storage.delete(name)
     assert bucket.keys() == []
+
+
+# Photos through the admin, as an author uploads them, with the bucket configured.
+
+
+def image_urls(page):
+    """The src and every srcset URL of the page's photos."""
+    urls = []
+    for img in re.findall(r"<img [^>]*>", page):
+        attributes = dict(re.findall(r'(\w+)="([^"]*)"', img))
+        urls.append(attributes["src"])
+        urls += [candidate.split()[0] for candidate in attributes["srcset"].split(",")]
+    return urls
+
+
+@pytest.mark.django_db
+def test_a_photo_uploaded_in_the_admin_is_stored_in_the_bucket_and_shown_from_it(
+    object_storage, bucket, s3_endpoint, media_root, admin_client, client
+):
+    entry = make_entry()
+    response = post_new_update(
+        admin_client, entry, "The stage:", photo_fields(0, jpeg(2000, 1000), alt="The stage, from the back.")
+    )
+    assert response.status_code == HTTPStatus.FOUND
+
+    names = [variant["name"] for variant in Photo.objects.get().variants]
+    assert len(names) == 3
+    assert bucket.keys() == sorted(names)
+    for name in names:
+        stored = bucket.head(name)
+        assert stored["CacheControl"] == CACHE_FOREVER
+        assert stored["ContentType"] == "image/webp"
+    assert not media_root.exists(), "nothing on this server's disk"
+
+    page = client.get(entry.get_absolute_url())
+    urls = image_urls(page.content.decode())
+    assert set(urls) == {object_storage["MEDIA_URL"] + name for name in names}
+    key = urls[0].removeprefix(object_storage["MEDIA_URL"])
+    with urllib.request.urlopen(urls[0], timeout=10) as photo:
+        assert photo.read() == bucket.client.get_object(Bucket=bucket.name, Key=key)["Body"].read()
+    assert img_src(page["Content-Security-Policy"]) == f"img-src 'self' {s3_endpoint} https: http:"
+
+
+@pytest.mark.django_db
+def test_deleting_an_update_in_the_admin_deletes_its_photos_from_the_bucket(
+    object_storage, bucket, admin_client, django_capture_on_commit_callbacks
+):
+    post_new_update(admin_client, make_entry(), "", photo_fields(0, jpeg(), alt="The queue outside."))
+    update = LiveUpdate.objects.get()
+    assert bucket.keys() == sorted(variant["name"] for variant in update.photos.get().variants)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:blog_liveupdate_delete", args=[update.pk]), {"post": "yes"}
+        )
+    assert response.status_code == HTTPStatus.FOUND
+    assert bucket.keys() == []
+
+
+def documented_resave_command():
+    """The command docs/deploy.md gives for saving updates again after storage moves."""
+    deploy = (PROJECT_ROOT / "docs" / "deploy.md").read_text()
+    line = next(line for line in deploy.splitlines() if line.startswith("python manage.py shell -c "))
+    return shlex.split(line)[-1]
+
+
+@pytest.mark.django_db
+def test_updates_saved_again_after_moving_to_the_bucket_show_their_photos_from_it(
+    settings, bucket_settings, bucket, media_root, admin_client
+):
+    """Stored HTML holds the URLs of its save; docs/deploy.md's command renders it again."""
+    post_new_update(admin_client, make_entry(), "", photo_fields(0, jpeg(), alt="The stage."))
+    update = LiveUpdate.objects.get()
+    names = stored_files(media_root)
+    assert set(image_urls(update.content_html)) == {f"/media/{name}" for name in names}
+
+    for name in names:  # the copy docs/deploy.md makes with `aws s3 sync`
+        bucket.client.put_object(Bucket=bucket.name, Key=name, Body=(media_root / name).read_bytes())
+    use_bucket(settings, bucket_settings)
+    assert LiveUpdate.objects.get().content_html == update.content_html, "as of its save"
+
+    call_command("shell", command=documented_resave_command())
+    resaved = LiveUpdate.objects.get()
+    assert set(image_urls(resaved.content_html)) == {bucket_settings["MEDIA_URL"] + name for name in names}
+    assert resaved.version > update.version, "open pages are sent the new URLs"
