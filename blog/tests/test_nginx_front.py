@@ -196,17 +196,31 @@ def test_an_upload_of_25_mb_reaches_the_app_whole(front, recorder):
     assert recorder.last["body_size"] == 25 * MB
 
 
-def test_a_request_over_30_mb_is_refused_before_it_reaches_the_app(front, recorder):
+@pytest.mark.parametrize(
+    ("path", "limit"), [("/admin/blog/liveupdate/add/", 100 * MB), ("/entries/a/", 1 * MB)]
+)
+def test_a_body_over_the_limit_is_refused_before_it_reaches_the_app(front, recorder, path, limit):
+    """Authors post several photos of up to 25 MB in one save; readers post nothing."""
     seen = len(recorder.requests)
     connection = front.connect()
     try:
-        connection.putrequest("POST", "/admin/")
-        connection.putheader("Content-Length", str(30 * MB + 1))
+        connection.putrequest("POST", path)
+        connection.putheader("Content-Length", str(limit + 1))
         connection.endheaders()
         assert connection.getresponse().status == 413
     finally:
         connection.close()
     assert len(recorder.requests) == seen
+
+
+def test_an_update_with_three_photos_of_25_mb_reaches_the_app_whole(front, recorder):
+    connection = front.connect()
+    try:
+        connection.request("POST", "/admin/blog/liveupdate/add/", body=b"x" * (76 * MB))
+        assert connection.getresponse().status == 200
+    finally:
+        connection.close()
+    assert recorder.last["body_size"] == 76 * MB
 
 
 # Slow clients ------------------------------------------------------------------------------------
