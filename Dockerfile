@@ -20,7 +20,10 @@ COPY . .
 # throwaway for this one command; the real one comes from the environment.
 RUN SECRET_KEY=collectstatic-only-build-key-never-used-to-sign-anything-0123456789 python manage.py collectstatic --noinput
 
-RUN useradd --system --uid 10001 --no-create-home liveblog
+RUN useradd --system --uid 10001 --no-create-home liveblog \
+    && mkdir -p /app/media && chown liveblog /app/media
+# Uploaded photos on a single server (MEDIA_ROOT): mount a volume here to keep them.
+VOLUME /app/media
 USER liveblog
 
 EXPOSE 8000

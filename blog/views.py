@@ -110,15 +110,12 @@ def entry_feed(request, slug):
     return cache_publicly(JsonResponse(live.changes_since(entry, since and since.version)))
 
 
-# Named by the hash of their content: a name never changes meaning, so caches keep it for good.
-IMMUTABLE_SECONDS = 365 * 24 * 60 * 60
-
-
 @require_safe
 def media_file(request, path):
     """A stored photo variant from MEDIA_ROOT (django.views.static.serve refuses paths outside it)."""
     response = static.serve(request, path, document_root=settings.MEDIA_ROOT)
-    patch_cache_control(response, public=True, max_age=IMMUTABLE_SECONDS, immutable=True)
+    # Named by the hash of their content: a name never changes meaning, so caches keep it for good.
+    response["Cache-Control"] = settings.MEDIA_CACHE_CONTROL
     return response
 
 
