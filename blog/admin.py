@@ -7,6 +7,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -152,14 +153,18 @@ class LiveUpdateForm(forms.ModelForm):
         return cleaned_data
 
 
+# A browser never fills a file input in again, and the photo is stored only
+# when the whole form is valid: say so, rather than let the photo go unnoticed.
+CHOOSE_AGAIN = "This photo was fine, but the form had an error elsewhere: choose the file again, then save."
+
+
 class PhotoForm(forms.ModelForm):
     """One photo of an update: the file is processed here, stored only when everything is valid."""
 
     file = forms.FileField(
         required=False,
         label="Photo",
-        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
-        help_text="JPEG, PNG, WebP, GIF or HEIC. Location and camera data are removed.",
+        widget=forms.ClearableFileInput(attrs={"accept": photos.ACCEPTED_MIME_TYPES}),
     )
 
     class Meta:
@@ -167,6 +172,12 @@ class PhotoForm(forms.ModelForm):
         fields = ["file", "alt", "caption", "credit", "position"]
         widgets = {"alt": forms.Textarea(attrs={"rows": 3, "cols": 60})}
         error_messages = {"alt": {"required": "Describe the photo for readers who cannot see it."}}
+        help_texts = {"position": "Photos are shown in this order; leave 0 to show it after the others."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The limits in force (settings), and what happens to the file's metadata.
+        self.fields["file"].help_text = f"{photos.upload_help_text()} Location and camera data are removed."
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")
@@ -188,6 +199,12 @@ class PhotoFormSet(forms.BaseInlineFormSet):
         kept = [form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
         if not kept and not self.instance.content.strip():
             raise forms.ValidationError("Write something or add a photo: an update cannot be empty.")
+        # A photo left at 0 goes after the others, in the order it was added.
+        last = max((form.instance.position for form in kept), default=0)
+        for form in kept:
+            if not form.instance.position:
+                last += 1
+                form.instance.position = last
 
 
 class PhotoInline(admin.StackedInline):
@@ -195,7 +212,20 @@ class PhotoInline(admin.StackedInline):
     form = PhotoForm
     formset = PhotoFormSet
     extra = 1
+    fields = ["stored", "file", "alt", "caption", "credit", "position"]
+    readonly_fields = ["stored"]
     verbose_name_plural = "photos (shown after the text, by position)"
+
+    @admin.display(description="Stored photo")
+    def stored(self, photo):
+        """Which photo a saved row is: a file input cannot show it."""
+        if not photo.variants:
+            return "None yet: choose a file below."
+        smallest = photo.variants[0]
+        return format_html(
+            '<img src="{}" alt="" width="{}" height="{}" style="max-width: 240px; height: auto">',
+            default_storage.url(smallest["name"]), smallest["width"], smallest["height"],
+        )  # fmt: skip
 
 
 @admin.register(LiveUpdate)
@@ -213,6 +243,17 @@ class LiveUpdateAdmin(QueryStringGuard, admin.ModelAdmin):
     @admin.display(description="Time (entry's zone)", ordering="created")
     def time(self, update):
         return update.local_created().strftime("%d %b %Y, %H:%M %Z")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("photos")  # __str__ of a photo-only update
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        if request.method == "POST":  # the form comes back with an error somewhere
+            for inline in context["inline_admin_formsets"]:
+                for form in inline.formset.forms:
+                    if getattr(form, "processed", None) is not None:
+                        form.add_error("file", CHOOSE_AGAIN)
+        return super().render_change_form(request, context, *args, **kwargs)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -137,13 +137,17 @@ class LiveUpdate(models.Model):
 
     def __str__(self):
         first_line = self.content.strip().splitlines()[0] if self.content.strip() else ""
-        return first_line[:60] or f"Update {self.pk}"
+        if first_line:
+            return first_line[:60]
+        first_photo = next(iter(self.photos.all()), None) if self.pk is not None else None
+        return f"Photo: {first_photo.alt[:53]}" if first_photo else f"Update {self.pk}"
 
     def save(self, *args, **kwargs):
         self.content = normalize_newlines(self.content)  # see Entry.save()
         # Photos are part of the update's HTML, so readers get them like its text:
         # rendered once here, carried unchanged by the feed.
-        attached = self.photos.all() if self.pk is not None else ()
+        # A fresh query, not self.photos: a prefetched list (the admin's) may be stale by now.
+        attached = Photo.objects.filter(update_id=self.pk) if self.pk is not None else ()
         self.content_html = render_markdown(self.content) + render_photos(attached)
         with transaction.atomic():
             moved_from = self._entry_moved_from()

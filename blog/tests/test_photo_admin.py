@@ -223,3 +223,49 @@ def test_stored_photos_are_served_by_the_app_and_cached_for_good(admin_client, c
     assert b"".join(response.streaming_content)[:4] == b"RIFF"
     outside = client.get("/media/../liveblog/settings.py")
     assert HTTPStatus.BAD_REQUEST <= outside.status_code < HTTPStatus.INTERNAL_SERVER_ERROR
+
+
+def test_a_fine_photo_in_a_form_sent_back_for_another_error_asks_to_be_chosen_again(admin_client, settings):
+    """Browsers never fill a file input in again: unwarned, the author would lose the photo unnoticed."""
+    settings.MARKDOWN_MAX_LENGTH = 10
+    response = post_new_update(
+        admin_client, make_entry(), "Far too long a text", photo_fields(0, jpeg(), alt="Stage")
+    )
+    page = response.content.decode()
+    assert "the limit is 10" in page
+    assert (
+        "This photo was fine, but the form had an error elsewhere: choose the file again, then save." in page
+    )
+
+
+def test_a_saved_photo_shows_in_its_row_of_the_edit_form(admin_client):
+    post_new_update(admin_client, make_entry(), "", photo_fields(0, jpeg(), alt="Stage"))
+    update = LiveUpdate.objects.get()
+    smallest = update.photos.get().variants[0]
+    form = admin_client.get(reverse("admin:blog_liveupdate_change", args=[update.pk])).content.decode()
+    assert f'<img src="/media/{smallest["name"]}" alt="" width="{smallest["width"]}"' in form
+
+
+def test_photos_left_at_position_0_go_after_the_others_in_the_order_added(admin_client):
+    entry = make_entry()
+    post_new_update(
+        admin_client, entry, "Two slides",
+        photo_fields(0, jpeg(colour=(200, 0, 0)), alt="Red slide"),
+        photo_fields(1, jpeg(colour=(0, 0, 200)), alt="Blue slide"),
+    )  # fmt: skip
+    update = LiveUpdate.objects.get()
+    red, blue = update.photos.all()
+    assert (red.alt, red.position, blue.alt, blue.position) == ("Red slide", 1, "Blue slide", 2)
+    change_update(
+        admin_client, update, "Three slides",
+        photo_fields(0, alt="Red slide", position=1, photo_id=red.pk),
+        photo_fields(1, alt="Blue slide", position=2, photo_id=blue.pk),
+        photo_fields(2, jpeg(colour=(0, 200, 0)), alt="Green slide"),
+    )  # fmt: skip
+    assert [photo.alt for photo in update.photos.all()] == ["Red slide", "Blue slide", "Green slide"]
+
+
+def test_a_photo_only_update_is_named_by_its_photo_in_the_update_list(admin_client):
+    post_new_update(admin_client, make_entry(), "", photo_fields(0, jpeg(), alt="The queue outside the hall"))
+    listing = admin_client.get(reverse("admin:blog_liveupdate_changelist")).content.decode()
+    assert "Photo: The queue outside the hall" in listing

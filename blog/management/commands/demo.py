@@ -69,7 +69,7 @@ class Command(BaseCommand):
         slide = Image.new("RGB", (1600, 900), (11, 92, 173))
         draw = ImageDraw.Draw(slide)
         draw.rectangle((80, 80, 1520, 820), outline=(255, 255, 255), width=6)
-        font = ImageFont.load_default(size=96)
+        font = ImageFont.load_default(size=72)
         draw.text((140, 200), "Offline first", fill=(255, 255, 255), font=font)
         draw.text((140, 380), "Your updates wait in a queue", fill=(255, 244, 194), font=font)
         draw.text((140, 520), "and leave when the network returns.", fill=(255, 244, 194), font=font)
