@@ -186,16 +186,6 @@ def test_headers_with_underscores_never_reach_the_app(front, recorder):
     assert headers["x-forwarded-for"] == "127.0.0.1"
 
 
-def test_an_upload_of_25_mb_reaches_the_app_whole(front, recorder):
-    connection = front.connect()
-    try:
-        connection.request("POST", "/admin/", body=b"x" * (25 * MB))
-        assert connection.getresponse().status == 200
-    finally:
-        connection.close()
-    assert recorder.last["body_size"] == 25 * MB
-
-
 @pytest.mark.parametrize(
     ("path", "limit"), [("/admin/blog/liveupdate/add/", 100 * MB), ("/entries/a/", 1 * MB)]
 )
