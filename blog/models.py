@@ -268,5 +268,6 @@ def delete_photo_files(sender, instance, origin=None, **kwargs):
     # After commit: a rolled-back deletion must still find its files.
     transaction.on_commit(lambda: Photo.delete_files_if_unused(instance.digest, instance.variants))
     deleting_photos_only = isinstance(origin, Photo) or getattr(origin, "model", None) is Photo
-    if deleting_photos_only and LiveUpdate.objects.filter(pk=instance.update_id).exists():
-        LiveUpdate.objects.get(pk=instance.update_id).save()
+    update = LiveUpdate.objects.filter(pk=instance.update_id).first() if deleting_photos_only else None
+    if update is not None:
+        update.save()

@@ -11,7 +11,7 @@ from django.utils.html import escape
 from PIL import Image
 
 from blog.models import LiveUpdate, Photo
-from blog.tests.factories import make_entry
+from blog.tests.factories import attach_photo, make_entry, make_update
 
 pytestmark = pytest.mark.django_db
 
@@ -269,3 +269,32 @@ def test_a_photo_only_update_is_named_by_its_photo_in_the_update_list(admin_clie
     post_new_update(admin_client, make_entry(), "", photo_fields(0, jpeg(), alt="The queue outside the hall"))
     listing = admin_client.get(reverse("admin:blog_liveupdate_changelist")).content.decode()
     assert "Photo: The queue outside the hall" in listing
+
+
+def test_a_photo_given_a_new_file_replaces_its_files_in_storage(
+    admin_client, media_root, django_capture_on_commit_callbacks
+):
+    post_new_update(
+        admin_client, make_entry(), "Demo", photo_fields(0, jpeg(colour=(200, 0, 0)), alt="A phone")
+    )
+    update = LiveUpdate.objects.get()
+    photo = update.photos.get()
+    old_files = stored_files(media_root)
+    new_file = photo_fields(0, jpeg(colour=(0, 200, 0)), alt="A phone", photo_id=photo.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        change_update(admin_client, update, "Demo", new_file)
+    photo.refresh_from_db()
+    assert stored_files(media_root) == sorted(variant["name"] for variant in photo.variants)
+    assert not set(old_files) & set(stored_files(media_root)), "the old picture's files are gone"
+    update.refresh_from_db()
+    assert photo.variants[0]["name"] in update.content_html
+
+
+def test_deleting_a_photo_outside_the_admin_takes_it_off_the_page(django_capture_on_commit_callbacks):
+    update = make_update(make_entry(), content="Stage")
+    photo = attach_photo(update)
+    version = LiveUpdate.objects.get().version
+    with django_capture_on_commit_callbacks(execute=True):
+        photo.delete()
+    update.refresh_from_db()
+    assert ("<figure" in update.content_html, update.version > version) == (False, True)
