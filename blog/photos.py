@@ -59,7 +59,7 @@ WEBP_QUALITY = 80
 WEBP_METHOD = 4
 # Part of every digest: when the way variants are made changes, new uploads get
 # new names, so a name once published always means the same bytes.
-RECIPE = f"v1 webp q{WEBP_QUALITY} m{WEBP_METHOD} widths {','.join(map(str, WIDTHS))}".encode()
+RECIPE = f"v2 webp q{WEBP_QUALITY} m{WEBP_METHOD} widths {','.join(map(str, WIDTHS))}".encode()
 
 MEGABYTE = 1_000_000
 MEGAPIXEL = 1_000_000
@@ -294,8 +294,17 @@ def _srgb(pixels, icc_profile):
 
 
 def _widths(width):
-    """The variant widths for a photo this wide: WIDTHS up to its own width, and at least one."""
-    return [w for w in WIDTHS if w <= width] or [width]
+    """The variant widths for a photo this wide: WIDTHS below its own width, then its own (capped).
+
+    A photo between two widths keeps its own as its largest variant (a 1,200-pixel
+    photo is not cut down to 960 for a sharp screen), unless that is within a
+    fifth of the width below it, which would be stored twice for nothing.
+    """
+    below = [w for w in WIDTHS if w < width]
+    largest = min(width, WIDTHS[-1])
+    if below and largest < below[-1] * 1.2:
+        return below
+    return [*below, largest]
 
 
 def _scaled(size, width):
