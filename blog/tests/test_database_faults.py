@@ -335,17 +335,18 @@ def cluster():
         yield cluster
 
 
+def serve_on(cluster, name, directory, seed, workers):
+    """Start gunicorn with production settings on a new database of ``cluster``, seeded by ``seed``."""
+    env = base_env(cluster.create_database(name), directory / "static")
+    prepare(env)
+    manage(env, "shell", "-c", seed)
+    return Server(env, workers=workers, threads=THREADS)
+
+
 @pytest.fixture(scope="module")
 def server(cluster, tmp_path_factory):
-    env = base_env(cluster.create_database("liveblog"), tmp_path_factory.mktemp("hung") / "static")
-    prepare(env)
-    manage(
-        env,
-        "shell",
-        "-c",
-        "from blog.models import Entry; Entry.objects.create(title='Frozen', slug='frozen')",
-    )
-    server = Server(env, workers=WORKERS, threads=THREADS)
+    seed = "from blog.models import Entry; Entry.objects.create(title='Frozen', slug='frozen')"
+    server = serve_on(cluster, "liveblog", tmp_path_factory.mktemp("hung"), seed, workers=WORKERS)
     yield server
     server.stop()
 
@@ -409,17 +410,12 @@ def test_a_frozen_database_gets_a_prompt_503_from_healthz_and_static_files_keep_
 @pytest.fixture(scope="module")
 def one_process_server(cluster, tmp_path_factory):
     """One worker, so that the copies warmed up are the ones the frozen-time requests find."""
-    env = base_env(cluster.create_database("outage"), tmp_path_factory.mktemp("outage") / "static")
-    prepare(env)
-    manage(
-        env,
-        "shell",
-        "-c",
+    seed = (
         "from blog.models import Entry, LiveUpdate;"
         " entry = Entry.objects.create(title='Keynote', slug='keynote');"
-        " LiveUpdate.objects.create(entry=entry, content='Doors open: polling a <div> with fetch()')",
+        " LiveUpdate.objects.create(entry=entry, content='Doors open: polling a <div> with fetch()')"
     )
-    server = Server(env, workers=1, threads=THREADS)
+    server = serve_on(cluster, "outage", tmp_path_factory.mktemp("outage"), seed, workers=1)
     yield server
     server.stop()
 
