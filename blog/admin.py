@@ -63,9 +63,9 @@ class QueryStringGuard:
 
 @admin.register(Entry)
 class EntryAdmin(QueryStringGuard, admin.ModelAdmin):
-    fields = ["title", "slug", "body", "is_live", "time_zone", "created", "post_update_link"]
+    fields = ["title", "slug", "body", "order", "show_bylines", "time_zone", "created", "post_update_link"]
     list_display = ["title", "is_live", "update_count", "created", "post_update_link"]
-    list_filter = ["is_live"]
+    list_filter = [("ended", admin.EmptyFieldListFilter)]
     search_fields = ["title", "slug", "body"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["post_update_link"]
@@ -242,7 +242,7 @@ class LiveUpdateAdmin(QueryStringGuard, admin.ModelAdmin):
 
     @admin.display(description="Time (entry's zone)", ordering="created")
     def time(self, update):
-        return update.local_created().strftime("%d %b %Y, %H:%M %Z")
+        return update.shown_at().moment.strftime("%d %b %Y, %H:%M %Z")
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("photos")  # __str__ of a photo-only update

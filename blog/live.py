@@ -70,13 +70,51 @@ def poll_interval(entry):
     return settings.LIVE_POLL_INTERVAL if entry.is_live else None
 
 
+def max_age(entry):
+    """Seconds the CDN and browsers may keep the entry's page or feed: longer once nothing changes live."""
+    return settings.LIVE_POLL_INTERVAL if entry.is_live else settings.LIVE_ENDED_MAX_AGE
+
+
+def updates_of(entry):
+    """The entry's updates with what showing them needs, in one query (bylines need the author)."""
+    updates = entry.updates.defer("content")
+    return updates.select_related("author") if entry.show_bylines else updates
+
+
 def serialize_update(update):
+    shown, edited, byline = update.shown_at(), update.edited_at(), update.byline()
     return {
         "id": update.pk,
-        "created": update.local_created_iso(),
-        "time": update.local_time(),
+        "created": shown.iso,
+        "time": shown.clock,
         "html": update.content_html,
         "deleted": False,
+        "headline": update.headline or None,
+        "key_event": update.key_event,
+        "pinned": update.pinned,
+        "author": {"name": byline} if byline else None,
+        "edited": edited.iso if edited else None,
+        "correction": update.correction or None,
+        # Written out by the server, so that the page and the feed say a time the same way.
+        "time_label": shown.label,
+        "time_title": shown.title,
+        "day_label": shown.day_label,
+        "edited_label": edited.label if edited else None,
+        "edited_title": edited.title if edited else None,
+    }
+
+
+def serialize_entry(entry):
+    ended = entry.ended_at()
+    return {
+        "slug": entry.slug,
+        "title": entry.title,
+        "is_live": entry.is_live,
+        "ended": ended.iso if ended else None,
+        "ended_label": ended.label if ended else None,
+        "ended_title": ended.title if ended else None,
+        "ended_day_label": ended.day_label if ended else None,
+        "order": entry.order,
     }
 
 
@@ -88,7 +126,7 @@ def changes_since(entry, since=None):
     cursor; anything it is sent again later is applied idempotently by id.
     """
     until = entry.version
-    updates = entry.updates.defer("content")
+    updates = updates_of(entry)
     if since is None:
         changed, deleted_ids = updates.all(), []
     elif since >= until:
@@ -103,7 +141,7 @@ def changes_since(entry, since=None):
             if update_id not in present
         ]
     return {
-        "entry": {"slug": entry.slug, "title": entry.title, "is_live": entry.is_live},
+        "entry": serialize_entry(entry),
         "updates": [serialize_update(update) for update in changed]
         + [{"id": update_id, "deleted": True} for update_id in deleted_ids],
         "cursor": str(Cursor(entry.pk, until)),

@@ -10,20 +10,24 @@ committed late, and the cursor depends only on the entry's state, so readers
 who are up to date share one cacheable URL.
 """
 
+import datetime as dt
 import functools
 import zoneinfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F
 from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.text import normalize_newlines
 
 from blog import photos
 from blog.rendering import render_markdown, render_photos, validate_markdown
+from blog.times import LocalTime
 
 
 def default_time_zone():
@@ -43,7 +47,10 @@ def _time_zone_choices():
 
 class EntryQuerySet(models.QuerySet):
     def live(self):
-        return self.filter(is_live=True)
+        return self.filter(ended__isnull=True)
+
+    def ended(self):
+        return self.filter(ended__isnull=False)
 
     def bump_version(self, entry_id):
         """Take the next change number for an entry, locking its row until commit.
@@ -56,13 +63,29 @@ class EntryQuerySet(models.QuerySet):
 
 
 class Entry(models.Model):
+    class Order(models.TextChoices):
+        NEWEST = "newest", "Newest first"
+        OLDEST = "oldest", "Oldest first"
+
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
     body = models.TextField("intro", blank=True, help_text="Markdown.", validators=[validate_markdown])
     body_html = models.TextField(blank=True, editable=False)
     created = models.DateTimeField(default=timezone.now)
-    is_live = models.BooleanField(
-        "live", default=True, help_text="Untick when the event is over: readers stop polling."
+    # When the author ended live coverage; None while it is live. Only
+    # end_coverage() and resume_coverage() write it (see save()).
+    ended = models.DateTimeField(null=True, blank=True, editable=False)
+    order = models.CharField(
+        max_length=6,
+        choices=Order,
+        default=Order.NEWEST,
+        help_text="How the page lists updates, unless a reader picks the other order. "
+        "Newest first suits readers who arrive mid-event and want the latest.",
+    )
+    show_bylines = models.BooleanField(
+        "show bylines",
+        default=False,
+        help_text="Show who posted each update. Leave it off for a one-person live blog.",
     )
     time_zone = models.CharField(
         max_length=64,
@@ -89,22 +112,52 @@ class Entry(models.Model):
             super().save(*args, **kwargs)
             return
         if kwargs.get("update_fields") is None:
-            # An entry form loaded minutes ago holds a stale counter: writing it
-            # back would hand out change numbers again and readers would miss updates.
+            # An entry form loaded minutes ago holds a stale counter and a stale
+            # end of coverage: writing them back would hand out change numbers
+            # again (readers would miss updates) or undo an "End live coverage".
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name != "version"
+                if not field.primary_key and field.name not in self.WRITTEN_ELSEWHERE
             ]
         with transaction.atomic():
-            zone_changed = Entry.objects.filter(pk=self.pk).exclude(time_zone=self.time_zone).exists()
+            stored = Entry.objects.filter(pk=self.pk).values(*self.SHOWN_IN_EVERY_UPDATE).first()
             super().save(*args, **kwargs)
-            if zone_changed:
-                # Every update's time reads differently now: send them all to readers again.
+            if stored and any(stored[name] != getattr(self, name) for name in stored):
+                # Every update reads differently now: send them all to readers again.
                 self.updates.update(version=Entry.objects.bump_version(self.pk))
 
     def get_absolute_url(self):
         return reverse("blog:entry_detail", args=[self.slug])
+
+    # Fields that save() never writes back from a form: see save().
+    WRITTEN_ELSEWHERE = {"version", "ended"}
+    # Entry fields that change how each update is shown (its time, its byline).
+    SHOWN_IN_EVERY_UPDATE = ("time_zone", "show_bylines")
+
+    @property
+    def is_live(self):
+        return self.ended is None
+
+    def end_coverage(self):
+        """Mark live coverage as over, now; readers' pages stop polling on their next poll.
+
+        Returns False when it had already ended (the earlier time is kept).
+        """
+        ended = Entry.objects.filter(pk=self.pk, ended__isnull=True).update(ended=timezone.now())
+        self.refresh_from_db(fields=["ended"])
+        return bool(ended)
+
+    def resume_coverage(self):
+        """Undo end_coverage(): pages loaded from now on poll again."""
+        Entry.objects.filter(pk=self.pk).update(ended=None)
+        self.ended = None
+
+    def ended_at(self):
+        return LocalTime.of(self.ended, self.zone) if self.ended else None
+
+    def created_at(self):
+        return LocalTime.of(self.created, self.zone)
 
     @property
     def zone(self):
@@ -121,19 +174,76 @@ class ChangeQuerySet(models.QuerySet):
         return self.filter(version__gt=since, version__lte=until)
 
 
+# Characters of text above which a pinned post is collapsed to its first lines.
+LONG_PINNED_POST = 600
+KEY_EVENT_NEEDS_HEADLINE = "A key event needs a headline: the Key events list shows it."
+
+
+class LiveUpdateQuerySet(ChangeQuerySet):
+    def key_events(self):
+        """The updates listed under "Key events", newest first."""
+        return self.filter(key_event=True).order_by("-created", "-id")
+
+
 class LiveUpdate(models.Model):
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="updates")
+    headline = models.CharField(
+        max_length=120, blank=True, help_text="Optional. Plain text, shown above the update as its heading."
+    )
     # Blank for an update that is a photo alone (the admin asks for one or the other).
     content = models.TextField(blank=True, help_text="Markdown.", validators=[validate_markdown])
     content_html = models.TextField(blank=True, editable=False)
+    key_event = models.BooleanField(
+        "key event",
+        default=False,
+        help_text="List this update under Key events at the top of the page. It needs a headline.",
+    )
+    pinned = models.BooleanField(
+        default=False,
+        help_text="Show this update above all the others too (a summary, what we know so far). "
+        "Pinning it unpins the entry's previously pinned update.",
+    )
+    correction = models.CharField(
+        max_length=280,
+        blank=True,
+        help_text="Optional. Shown with the update in its own style, e.g. "
+        "\u201cCorrection: 14 regions, not 12.\u201d",
+    )
+    # Who posted it, set by the admin; None for updates from before bylines.
+    # SET_NULL: deleting an account must not delete what it published.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="live_updates",
+    )
     created = models.DateTimeField(default=timezone.now, db_index=True)
+    # When it was really posted, whatever time it shows (created may be back-dated):
+    # the grace for silent typo fixes runs from here.
+    posted = models.DateTimeField(default=timezone.now, editable=False)
+    # The last edit readers are told about ("Updated 10:42"); see save().
+    edited = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveBigIntegerField(default=0, editable=False)
 
-    objects = ChangeQuerySet.as_manager()
+    objects = LiveUpdateQuerySet.as_manager()
 
     class Meta:
         ordering = ["created", "id"]
         indexes = [models.Index(fields=["entry", "version"])]
+        constraints = [
+            # Enforced by the database, not only by a form: two authors pinning
+            # at once, or a bulk update, still leave one pinned post (issue 10).
+            models.UniqueConstraint(
+                fields=["entry"], condition=models.Q(pinned=True), name="one_pinned_update_per_entry"
+            ),
+            # The Key events list shows headlines: a key event without one would be a blank line.
+            models.CheckConstraint(
+                condition=~models.Q(key_event=True, headline=""),
+                name="key_event_has_headline",
+                violation_error_message=KEY_EVENT_NEEDS_HEADLINE,
+            ),
+        ]
 
     def __str__(self):
         first_line = self.content.strip().splitlines()[0] if self.content.strip() else ""
@@ -144,13 +254,17 @@ class LiveUpdate(models.Model):
 
     def save(self, *args, **kwargs):
         self.content = normalize_newlines(self.content)  # see Entry.save()
+        self.headline = " ".join(self.headline.split())  # one line, as the heading shows it
         # Photos are part of the update's HTML, so readers get them like its text:
         # rendered once here, carried unchanged by the feed.
         # A fresh query, not self.photos: a prefetched list (the admin's) may be stale by now.
         attached = Photo.objects.filter(update_id=self.pk) if self.pk is not None else ()
-        self.content_html = render_markdown(self.content) + render_photos(attached)
+        # A heading in the text sits under the update's headline, or in its place.
+        heading = "h4" if self.headline else "h3"
+        self.content_html = render_markdown(self.content, heading=heading) + render_photos(attached)
         with transaction.atomic():
-            moved_from = self._entry_moved_from()
+            stored = self._stored_reading()
+            moved_from = stored["entry_id"] if stored and stored["entry_id"] != self.entry_id else None
             # Lock entries in id order, so two writers never wait on each other in a cycle.
             for entry_id in sorted({self.entry_id, moved_from} - {None}):
                 version = Entry.objects.bump_version(entry_id)
@@ -159,31 +273,62 @@ class LiveUpdate(models.Model):
                 else:
                     # Posted to the wrong entry and moved: it leaves the old entry's pages.
                     DeletedUpdate.objects.create(entry_id=entry_id, update_id=self.pk, version=version)
+            if self.pinned:
+                # Before this row is written: the constraint allows one pinned update.
+                # The unpinned one takes this change's number, so readers get both.
+                LiveUpdate.objects.filter(entry_id=self.entry_id, pinned=True).exclude(pk=self.pk).update(
+                    pinned=False, version=self.version
+                )
+            if stored and any(stored[name] != getattr(self, name) for name in self.READ):
+                now = timezone.now()
+                # Typo fixes right after posting stay silent; later edits are shown.
+                if now - self.posted > dt.timedelta(seconds=settings.LIVE_EDIT_GRACE_SECONDS):
+                    self.edited = now
             if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "version", "content_html"}
+                kwargs["update_fields"] = {
+                    *kwargs["update_fields"],
+                    "version",
+                    "content_html",
+                    "headline",
+                    "edited",
+                }
             super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return f"{self.entry.get_absolute_url()}#update-{self.pk}"
 
-    def _entry_moved_from(self):
-        """The entry this update belonged to until this save, if it is being moved."""
+    def clean(self):
+        if self.key_event and not self.headline.strip():
+            raise ValidationError({"headline": KEY_EVENT_NEEDS_HEADLINE})
+
+    # What readers read: a change to any of these after the grace is shown as "Updated".
+    READ = ("headline", "content_html", "correction")
+
+    def _stored_reading(self):
+        """The stored row's entry and what readers read of it, or None for a new update."""
         if self._state.adding or self.pk is None:
             return None
-        stored = LiveUpdate.objects.filter(pk=self.pk).values_list("entry_id", flat=True).first()
-        return stored if stored not in (None, self.entry_id) else None
+        return LiveUpdate.objects.filter(pk=self.pk).values("entry_id", *self.READ).first()
 
-    def local_created(self):
-        """The update's time in its entry's display zone."""
-        return timezone.localtime(self.created, self.entry.zone)
+    def shown_at(self):
+        """The update's time in its entry's zone, as readers see it."""
+        return LocalTime.of(self.created, self.entry.zone)
 
-    def local_created_iso(self):
-        """ISO 8601 with the zone's offset, to the second (HTML allows at most milliseconds)."""
-        return self.local_created().isoformat(timespec="seconds")
+    def edited_at(self):
+        return LocalTime.of(self.edited, self.entry.zone) if self.edited else None
 
-    def local_time(self):
-        """The update's time as HH:MM in its entry's display zone."""
-        return self.local_created().strftime("%H:%M")
+    def is_long(self):
+        """Whether it starts collapsed when pinned: a guess from its text, as the page loads without script.
+
+        static/blog/live.js measures the real height when a pinned post changes live.
+        """
+        return len(strip_tags(self.content_html)) > LONG_PINNED_POST or "<figure" in self.content_html
+
+    def byline(self):
+        """Who posted it, as readers see it; None when the entry hides bylines or nobody is known."""
+        if not self.entry.show_bylines or self.author is None:
+            return None
+        return self.author.get_full_name() or self.author.get_username()
 
 
 class Photo(models.Model):

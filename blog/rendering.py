@@ -46,9 +46,12 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "o
 LINK_SCHEMES = {"http", "https", "mailto"}
 IMAGE_SCHEMES = {"http", "https"}
 
-# The page title is the only <h1>; an author's "# Heading" becomes an <h2>,
-# and levels below h4 are folded into h4, so no heading loses its emphasis.
-HEADING_TAGS = {"h1": "h2", "h5": "h4", "h6": "h4"}
+# The page title is the only <h1>, and the page's outline must never skip a
+# level (axe-core's heading-order): every heading an author writes becomes
+# one level, the one under where the text sits (an intro under the title, an
+# update's text under the update's headline). Short texts rarely need more
+# than one level, and a "###" typed first can then never skip two.
+HEADING_TAGS = {"h2", "h3", "h4"}
 
 # Lists and block quotes inside each other, at most. markdown-it stops parsing
 # (and drops the rest) at 20 token levels; a list costs two (list and item),
@@ -87,12 +90,12 @@ _cleaner = nh3.Cleaner(
 )
 
 
-def render_markdown(text):
-    """Return sanitized HTML for a piece of author markdown."""
+def render_markdown(text, heading="h2"):
+    """Return sanitized HTML for a piece of author markdown, its headings all ``heading``."""
     tokens = _markdown.parse(text or "")
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
-            token.tag = HEADING_TAGS.get(token.tag, token.tag)
+            token.tag = heading
     html = _markdown.renderer.render(tokens, _markdown.options, {})
     return _cleaner.clean(html).rstrip("\n")
 

@@ -17,8 +17,8 @@ from liveblog.db import deadline
 from liveblog.errors import json_errors
 
 
-def cache_publicly(response):
-    """Let browsers and the CDN share this response for one poll interval.
+def cache_publicly(response, max_age=None):
+    """Let browsers and the CDN share this response for one poll interval, or ``max_age`` seconds.
 
     stale-if-error lets a CDN keep serving the last good copy while the origin
     is down, for as long as the servers' own micro-cache does (LIVE_STALE_SECONDS).
@@ -29,7 +29,7 @@ def cache_publicly(response):
     patch_cache_control(
         response,
         public=True,
-        max_age=settings.LIVE_POLL_INTERVAL,
+        max_age=settings.LIVE_POLL_INTERVAL if max_age is None else max_age,
         stale_if_error=round(settings.LIVE_STALE_SECONDS),
     )
     return response
@@ -62,20 +62,26 @@ def takes_no_query(view):
 @require_safe
 @takes_no_query
 def entry_list(request):
-    return cache_publicly(render(request, "blog/entry_list.html", {"entries": Entry.objects.all()}))
+    context = {"live_entries": Entry.objects.live(), "ended_entries": Entry.objects.ended()}
+    return cache_publicly(render(request, "blog/entry_list.html", context))
 
 
 @require_safe
 @takes_no_query
 def entry_detail(request, slug):
     entry = get_object_or_404(Entry, slug=slug)
+    updates = list(live.updates_of(entry))
     context = {
         "entry": entry,
-        "updates": entry.updates.all(),
+        "updates": updates[::-1] if entry.order == Entry.Order.NEWEST else updates,
+        "key_events": live.updates_of(entry).key_events(),
+        "pinned": live.updates_of(entry).filter(pinned=True).first(),
+        # Date dividers only when there is more than one date to tell apart (an election night).
+        "several_days": len({update.shown_at().day for update in updates}) > 1,
         "cursor": live.cursor_for(entry),
         "poll_interval": live.poll_interval(entry),
     }
-    return cache_publicly(render(request, "blog/entry_detail.html", context))
+    return cache_publicly(render(request, "blog/entry_detail.html", context), live.max_age(entry))
 
 
 # Exempt from CSRF so that a POST gets this view's JSON 405 rather than the
@@ -107,7 +113,8 @@ def entry_feed(request, slug):
         # A cursor from another entry that had this slug: the reader starts over.
         # Temporary: the slug may yet pass back to that entry.
         return cache_publicly(HttpResponseRedirect(canonical_url(request, "")))
-    return cache_publicly(JsonResponse(live.changes_since(entry, since and since.version)))
+    document = live.changes_since(entry, since and since.version)
+    return cache_publicly(JsonResponse(document), live.max_age(entry))
 
 
 @require_safe

@@ -318,3 +318,9 @@ LIVE_MICROCACHE_SECONDS = env.float("LIVE_MICROCACHE_SECONDS", default=1.0)
 # While the database is away, each server process keeps serving its last good
 # copy of a page or feed URL for up to this many seconds (docs/deploy.md).
 LIVE_STALE_SECONDS = env.float("LIVE_STALE_SECONDS", default=300.0)
+# Seconds the CDN and browsers may keep an ended entry's page and feed: nothing
+# changes every few seconds any more, but a late correction still shows within this.
+LIVE_ENDED_MAX_AGE = env.int("LIVE_ENDED_MAX_AGE", default=300)
+# An update edited more than this many seconds after it was posted shows
+# "Updated HH:MM"; quicker typo fixes stay silent.
+LIVE_EDIT_GRACE_SECONDS = env.int("LIVE_EDIT_GRACE_SECONDS", default=120)

@@ -67,7 +67,7 @@ def make_entry_with_updates():
 
 def test_home_page_has_no_wcag_violations(page, axe_script):
     make_entry(title="Keynote")
-    make_entry(title="Election night", is_live=False)
+    make_entry(title="Election night", ended=timezone.now())
     page.goto("/")
     expect(page.get_by_role("link", name="Election night")).to_be_visible()
     violations = axe_violations(page, axe_script)
@@ -100,7 +100,7 @@ def test_live_states_have_no_wcag_violations(page, axe_script):
 
 
 def test_ended_entry_page_has_no_wcag_violations(page, axe_script):
-    entry = make_entry(title="Yesterday's keynote", is_live=False)
+    entry = make_entry(title="Yesterday's keynote", ended=timezone.now())
     make_update(entry, content="That's all, folks.")
     page.goto(entry.get_absolute_url())
     expect(page.locator("#live-connection")).to_have_text("This live blog has ended.")

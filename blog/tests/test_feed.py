@@ -131,7 +131,7 @@ def test_cursor_ahead_of_the_server_gets_an_empty_delta(client):
 
 
 def test_ended_entry_tells_readers_to_stop_polling(client):
-    entry = make_entry(is_live=False)
+    entry = make_entry(ended=timezone.now())
     body = poll(client, entry).json()
     assert (body["entry"]["is_live"], body["poll_interval"]) == (False, None)
 

@@ -355,7 +355,7 @@ def test_entry_ending_while_the_page_is_open_stops_polling_and_says_so(page, fee
 
 
 def test_page_of_an_ended_entry_says_so_and_never_polls_after_catching_up(page, feed):
-    entry = make_entry(is_live=False)
+    entry = make_entry(ended=timezone.now())
     update = make_update(entry, content="Final score: 2-1.")
 
     def correct_the_score():

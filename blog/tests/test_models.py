@@ -31,7 +31,7 @@ def test_update_time_is_shown_in_the_entrys_zone():
     entry = make_entry(time_zone="America/New_York")
     update = make_update(entry, created="2026-07-04T16:05:00+00:00")
     update.refresh_from_db()
-    assert update.local_time() == "12:05"
+    assert update.shown_at().clock == "12:05"
 
 
 def test_every_change_to_an_entrys_updates_takes_the_next_version():

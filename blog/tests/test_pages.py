@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_home_lists_entries_newest_first_with_live_ones_marked(client):
-    make_entry(title="Older", created="2026-01-01T10:00:00Z", is_live=False)
+    make_entry(title="Older", created="2026-01-01T10:00:00Z", ended=timezone.now())
     make_entry(title="Newer", created="2026-02-01T10:00:00Z")
     html = client.get("/").content.decode()
     assert html.index("Newer") < html.index("Older")
@@ -104,7 +104,7 @@ def test_entry_page_embeds_the_feed_url_and_its_cursor(client):
 
 
 def test_ended_entry_page_says_so_and_embeds_no_poll_interval(client):
-    html = client.get(make_entry(is_live=False).get_absolute_url()).content.decode()
+    html = client.get(make_entry(ended=timezone.now()).get_absolute_url()).content.decode()
     assert 'data-poll-interval=""' in html
     assert "This live blog has ended." in html
     assert 'id="live-badge"' not in html

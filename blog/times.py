@@ -1,0 +1,64 @@
+"""How a moment is shown to readers: in the entry's zone, with the zone said (issue 10).
+
+Every time on the page reads "10:19 PDT" and carries the full date and zone in
+its title, because a bare "10:19" lies to every reader in another zone. One
+function builds all of it, so the page, the feed and the admin agree.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
+
+def zone_abbreviation(moment):
+    """The zone's abbreviation at this moment ("PDT"), or its UTC offset ("UTC+5:45") when it has none.
+
+    The tz database writes a zone without a real abbreviation as its offset
+    ("+0545", "-03"); readers know "UTC+5:45" better.
+    """
+    name = moment.tzname()
+    if name and name[0] not in "+-":
+        return name
+    minutes = round(moment.utcoffset().total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    hours, minutes = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{minutes:02d}" if minutes else "")
+
+
+@dataclass(frozen=True)
+class LocalTime:
+    """A moment in an entry's zone, with every way the page writes it."""
+
+    moment: datetime
+    zone_name: str
+
+    @classmethod
+    def of(cls, instant, zone):
+        return cls(timezone.localtime(instant, zone), zone.key)
+
+    @property
+    def iso(self):
+        """ISO 8601 with the zone's offset, to the second (HTML allows at most milliseconds)."""
+        return self.moment.isoformat(timespec="seconds")
+
+    @property
+    def clock(self):
+        return f"{self.moment:%H:%M}"
+
+    @property
+    def label(self):
+        return f"{self.clock} {zone_abbreviation(self.moment)}"
+
+    @property
+    def day(self):
+        return self.moment.date()
+
+    @property
+    def day_label(self):
+        return f"{self.moment:%A} {self.moment.day} {self.moment:%B %Y}"
+
+    @property
+    def title(self):
+        """The full date and zone, for the time element's tooltip."""
+        return f"{self.day_label}, {self.label} ({self.zone_name})"
