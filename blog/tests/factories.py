@@ -3,6 +3,7 @@
 import io
 from itertools import count
 
+from django.contrib.auth import get_user_model
 from django.core.files import File
 from PIL import Image
 
@@ -18,6 +19,12 @@ def make_entry(**fields):
     fields.setdefault("slug", f"event-{number}")
     fields.setdefault("body", "An intro.")
     return Entry.objects.create(**fields)
+
+
+def make_user(username=None, **fields):
+    """An author account (get_or_create: tests may name the same author twice)."""
+    user, _ = get_user_model().objects.get_or_create(username=username or f"author{next(_numbers)}", defaults=fields)
+    return user
 
 
 def make_update(entry=None, **fields):
