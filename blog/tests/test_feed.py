@@ -1,10 +1,12 @@
 """The live feed: GET /entries/<slug>/updates.json[?since=<cursor>]."""
 
+import datetime as dt
 from http import HTTPStatus
 
 import pytest
 from django.db import InterfaceError, OperationalError
 from django.test import Client
+from django.utils import timezone
 
 from blog.models import LiveUpdate
 from blog.tests.factories import NO_PHOTOS, make_entry, make_update
@@ -34,13 +36,19 @@ def test_full_feed_lists_every_update_oldest_first(client):
     response = poll(client, entry)
     assert response.status_code == HTTPStatus.OK
     assert response["Content-Type"] == "application/json"
+    plain = {"headline": None, "key_event": False, "pinned": False, "author": None, "edited": None,
+             "correction": None, "day_label": "Monday 1 June 2026", "edited_label": None,
+             "edited_title": None}  # fmt: skip
     assert response.json() == {
-        "entry": {"slug": "launch", "title": "Launch", "is_live": True},
+        "entry": {"slug": "launch", "title": "Launch", "is_live": True, "ended": None, "ended_label": None,
+                  "ended_title": None, "ended_day_label": None, "order": "newest"},
         "updates": [
             {"id": earlier.pk, "created": "2026-06-01T12:00:00+02:00", "time": "12:00",
-             "html": "<p>First</p>", "deleted": False},
+             "html": "<p>First</p>", "deleted": False, **plain, "time_label": "12:00 CEST",
+             "time_title": "Monday 1 June 2026, 12:00 CEST (Europe/Paris)"},
             {"id": later.pk, "created": "2026-06-01T12:05:00+02:00", "time": "12:05",
-             "html": "<p><em>Second</em></p>", "deleted": False},
+             "html": "<p><em>Second</em></p>", "deleted": False, **plain, "time_label": "12:05 CEST",
+             "time_title": "Monday 1 June 2026, 12:05 CEST (Europe/Paris)"},
         ],
         "cursor": f"{entry.pk}-2",
         "poll_interval": 10,
@@ -131,9 +139,20 @@ def test_cursor_ahead_of_the_server_gets_an_empty_delta(client):
 
 
 def test_ended_entry_tells_readers_to_stop_polling(client):
-    entry = make_entry(ended=timezone.now())
+    entry = make_entry(time_zone="America/New_York", ended=dt.datetime(2026, 11, 4, 6, 40, tzinfo=dt.UTC))
     body = poll(client, entry).json()
     assert (body["entry"]["is_live"], body["poll_interval"]) == (False, None)
+    assert body["entry"]["ended"] == "2026-11-04T01:40:00-05:00"
+    assert (body["entry"]["ended_label"], body["entry"]["ended_day_label"]) == (
+        "01:40 EST",
+        "Wednesday 4 November 2026",
+    )
+
+
+def test_ended_entry_feed_is_cached_longer(client, settings):
+    settings.LIVE_ENDED_MAX_AGE = 600
+    response = poll(client, make_entry(ended=timezone.now()))
+    assert response["Cache-Control"] == "public, max-age=600, stale-if-error=300"
 
 
 def test_feed_is_publicly_cacheable_for_one_poll_interval(client):

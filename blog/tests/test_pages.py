@@ -4,23 +4,36 @@ import pytest
 from django.db import OperationalError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from blog.tests.factories import make_entry, make_update
+from blog.tests.factories import make_entry, make_update, make_user
 
 pytestmark = pytest.mark.django_db
 
 
-def test_home_lists_entries_newest_first_with_live_ones_marked(client):
-    make_entry(title="Older", created="2026-01-01T10:00:00Z", ended=timezone.now())
-    make_entry(title="Newer", created="2026-02-01T10:00:00Z")
+def test_home_lists_live_entries_then_ended_ones_each_newest_first(client):
+    make_entry(title="Old keynote", created="2026-01-01T10:00:00Z", ended=timezone.now())
+    make_entry(title="Last keynote", created="2026-01-02T10:00:00Z", ended=timezone.now())
+    make_entry(title="Election night", created="2026-01-03T10:00:00Z")
+    make_entry(title="Product launch", created="2026-02-01T10:00:00Z")
     html = client.get("/").content.decode()
-    assert html.index("Newer") < html.index("Older")
-    assert html.count('class="badge badge-live"') == 1
+    positions = [html.index(text) for text in ("Live now", "Product launch", "Election night", ">Ended<",
+                                                "Last keynote", "Old keynote")]  # fmt: skip
+    assert positions == sorted(positions)
+    assert html.count('class="badge badge-live"') == 2
+    assert html.count('class="badge badge-ended"') == 2
     assert 'href="/entries/' in html
 
 
-def test_entry_page_shows_title_badge_intro_and_updates_oldest_first(client):
-    entry = make_entry(title="Launch", body="The *intro*")
+def test_home_says_when_nothing_is_live(client):
+    make_entry(title="Old keynote", ended=timezone.now())
+    html = client.get("/").content.decode()
+    assert "Nothing is live right now." in html
+    assert "Old keynote" in html
+
+
+def test_entry_page_shows_title_badge_intro_and_updates_in_the_entrys_order(client):
+    entry = make_entry(title="Launch", body="The *intro*", order="oldest")
     late = make_update(entry, content="Second", created="2026-03-01T10:05:00Z")
     early = make_update(entry, content="First", created="2026-03-01T10:00:00Z")
     response = client.get(f"/entries/{entry.slug}/")
@@ -38,18 +51,19 @@ def test_each_update_has_a_permalinked_time_in_the_entrys_zone(client):
     update = make_update(entry, created="2026-03-01T10:00:00Z")
     html = client.get(entry.get_absolute_url()).content.decode()
     assert (
-        f'<a class="update-time" href="#update-{update.pk}"><time datetime="2026-03-01T19:00:00+09:00"'
+        f'<a class="update-time" href="/entries/{entry.slug}/#update-{update.pk}">'
+        '<time datetime="2026-03-01T19:00:00+09:00" title="Sunday 1 March 2026, 19:00 JST (Asia/Tokyo)">'
+        "19:00 JST</time></a>"
     ) in html
-    assert ">19:00</time></a>" in html
 
 
 @pytest.mark.parametrize(
     ("utc", "local"),
     [
-        ("2026-03-29T00:30:00Z", "00:30"),  # before Europe/London moves to BST
-        ("2026-03-29T01:30:00Z", "02:30"),  # after
-        ("2026-10-25T00:30:00Z", "01:30"),  # first 01:30 of the day BST ends
-        ("2026-10-25T01:30:00Z", "01:30"),  # second 01:30, now GMT
+        ("2026-03-29T00:30:00Z", "00:30 GMT"),  # before Europe/London moves to BST
+        ("2026-03-29T01:30:00Z", "02:30 BST"),  # after
+        ("2026-10-25T00:30:00Z", "01:30 BST"),  # first 01:30 of the day BST ends
+        ("2026-10-25T01:30:00Z", "01:30 GMT"),  # second 01:30, now GMT
     ],
 )
 def test_times_are_right_on_both_sides_of_a_daylight_saving_change(client, utc, local):
@@ -78,10 +92,13 @@ def test_page_declares_its_language_and_viewport(client):
 
 
 def test_entry_page_needs_a_fixed_number_of_queries(client, django_assert_max_num_queries):
-    entry = make_entry()
-    for _ in range(20):
-        make_update(entry)
-    with django_assert_max_num_queries(2):
+    """The entry, its updates, its key events and its pinned update, however many there are."""
+    entry = make_entry(show_bylines=True)
+    for number in range(20):
+        make_update(entry, author=make_user(f"author{number % 3}"), headline=f"News {number}",
+                    key_event=number % 2 == 0)  # fmt: skip
+    make_update(entry, pinned=True)
+    with django_assert_max_num_queries(4):
         client.get(entry.get_absolute_url())
 
 
@@ -108,11 +125,17 @@ def test_ended_entry_page_says_so_and_embeds_no_poll_interval(client):
     assert 'data-poll-interval=""' in html
     assert "This live blog has ended." in html
     assert 'id="live-badge"' not in html
+    assert '<p class="badge badge-ended">Ended</p>' in html
 
 
 def test_page_holds_an_empty_update_template_for_the_script(client):
     html = client.get(make_entry().get_absolute_url()).content.decode()
-    assert '<template id="update-template"><article class="update" id="update-">' in html
+    template = html.split('<template id="update-template">')[1].split("</template>")[0]
+    assert '<article class="update" id="update-" data-id="" data-day="" data-day-label="">' in template
+    # Every optional part is there for the script to fill or remove.
+    for part in ("update-edited", "tag-key-event", "tag-pinned", "update-byline", "update-headline",
+                 "update-correction", "update-body"):  # fmt: skip
+        assert f'class="{part}' in template or f"tag {part}" in template
 
 
 def test_entry_page_has_an_etag_so_caches_can_revalidate(client):

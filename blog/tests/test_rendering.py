@@ -166,7 +166,7 @@ def test_the_seed_1232_update_reads_as_typed_on_the_page(admin_client, client):
         ("3. three\n4. four", '<ol start="3">\n<li>three</li>\n<li>four</li>\n</ol>'),
         ("- bullet\n1. number", "<ul>\n<li>bullet</li>\n</ul>\n<ol>\n<li>number</li>\n</ol>"),
         ("## Two", "<h2>Two</h2>"),
-        ("#### Four", "<h4>Four</h4>"),
+        ("#### Four", "<h2>Four</h2>"),
         ("---", "<hr>"),
         ("line  \nbreak", "<p>line<br>\nbreak</p>"),
         ("[mail](mailto:desk@example.com)",
@@ -184,9 +184,11 @@ def test_allowed_markup_survives(markdown_text, expected):
     assert render_markdown(markdown_text) == expected
 
 
-def test_page_level_headings_are_demoted_so_the_title_stays_the_only_h1():
-    assert render_markdown("# Breaking") == "<h2>Breaking</h2>"
-    assert render_markdown("###### Small") == "<h4>Small</h4>"
+def test_every_heading_an_author_writes_takes_the_level_it_is_given():
+    """So the page's outline never skips a level, whatever "#"s were typed (axe-core's heading-order)."""
+    assert render_markdown("# Breaking\n\n### Detail") == "<h2>Breaking</h2>\n<h2>Detail</h2>"
+    assert render_markdown("###### Small", heading="h4") == "<h4>Small</h4>"
+    assert render_markdown("# Top", heading="h3") == "<h3>Top</h3>"
 
 
 def test_links_with_other_schemes_lose_their_href():
