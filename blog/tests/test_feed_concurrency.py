@@ -12,7 +12,7 @@ import pytest
 from django.db import connection, transaction
 
 from blog.models import DeletedUpdate, LiveUpdate
-from blog.tests.factories import make_entry, make_update
+from blog.tests.factories import make_entry, make_update, make_user
 from blog.tests.test_feed import poll
 
 pytestmark = [
@@ -159,3 +159,41 @@ def test_deleting_an_update_while_it_is_being_edited_does_not_deadlock(client, m
     assert errors == []
     assert not LiveUpdate.objects.filter(pk=update.pk).exists()
     assert poll(client, entry, cursor).json()["updates"][-1] == {"id": update.pk, "deleted": True}
+
+
+def test_two_authors_pinning_at_once_leave_one_pinned_update_and_readers_get_both_changes(client):
+    """The second pin waits for the first, then unpins it: no constraint error, no two pins."""
+    entry = make_entry()
+    make_update(entry)
+    cursor = poll(client, entry).json()["cursor"]
+
+    first = Writer(entry, content="Summary by Ada", pinned=True)
+    first.start()
+    assert first.wrote.wait(timeout=15)
+    second = Writer(entry, content="Summary by Grace", pinned=True)
+    second.start()
+    wait_until(lambda: backends_waiting_for_a_lock() == 1)
+    first.commit()
+    second.commit()
+    assert second.update is not None, "the second pin must not fail"
+
+    assert list(LiveUpdate.objects.filter(entry=entry, pinned=True)) == [second.update]
+    pins = {u["html"]: u["pinned"] for u in poll(client, entry, cursor).json()["updates"]}
+    assert pins == {"<p>Summary by Ada</p>": False, "<p>Summary by Grace</p>": True}
+
+
+def test_several_authors_posting_at_once_each_keep_their_own_byline(client):
+    entry = make_entry(show_bylines=True)
+    writers = [
+        Writer(entry, content=f"From {name}", author=make_user(name)) for name in ("ada", "grace", "linus")
+    ]
+    writers[0].start()
+    assert writers[0].wrote.wait(timeout=15)
+    for writer in writers[1:]:
+        writer.start()
+    wait_until(lambda: backends_waiting_for_a_lock() == 2)
+    for writer in writers:
+        writer.commit()
+
+    bylines = {u["html"]: u["author"]["name"] for u in poll(client, entry).json()["updates"]}
+    assert bylines == {"<p>From ada</p>": "ada", "<p>From grace</p>": "grace", "<p>From linus</p>": "linus"}
