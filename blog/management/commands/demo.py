@@ -28,20 +28,11 @@ DEMO_AUTHORS = {
 # The models an author works with in the admin.
 AUTHOR_MODELS = ("entry", "liveupdate", "photo")
 
-# What the pinned summary says when it is posted, then after the author brings it
-# up to date: long enough that the page collapses it behind "Show more".
+# The pinned summary as posted before the keynote, then as its author keeps it up
+# to date: long enough by then that the page collapses it behind "Show more".
 SUMMARY_FIRST = """\
-**The new release ships today**, with an offline mode: updates typed without a \
-network wait in a queue on the device and leave by themselves when it returns.
-
-- Offline mode survived a live demo with the network cable pulled out on stage.
-- Under the hood it is plain HTTP: the app polls a URL every few seconds, no \
-websockets, so it works behind any proxy or CDN.
-- Pricing has not been announced yet.
-
-We keep this summary up to date while the keynote goes on. Every update is \
-below, newest first; the key events at the top of the page jump straight to \
-the big announcements."""
+The keynote starts in a few minutes. We expect a new release, and perhaps its \
+price. This summary will say what we know as the morning goes on."""
 SUMMARY_LATEST = """\
 **The new release ships today**, with an offline mode: updates typed without a \
 network wait in a queue on the device and leave by themselves when it returns.
@@ -237,7 +228,9 @@ class Command(BaseCommand):
         draw.text((140, 520), "and leave when the network returns.", fill=(255, 244, 194), font=font)
         image = io.BytesIO()
         slide.save(image, "PNG")
-        update = post(entry, created, author, content="The slide of the morning:")
+        update = LiveUpdate.objects.create(
+            entry=entry, created=created, author=author, content="The slide of the morning:"
+        )
         photo = Photo(
             update=update,
             alt="A blue slide titled 'Offline first'. Below the title: 'Your updates wait in a queue and "
@@ -248,6 +241,7 @@ class Command(BaseCommand):
         photo.use(photos.process(File(image, name="slide.png")))
         photo.save()
         update.save()  # its HTML now shows the photo
+        posted_at(update, created)
 
     def ensure_admin(self):
         user, _ = get_user_model().objects.get_or_create(username=DEMO_USERNAME)
@@ -275,10 +269,14 @@ class Command(BaseCommand):
 def post(entry, at, author, **fields):
     """Post an update as if it had been typed at ``at``."""
     update = LiveUpdate.objects.create(entry=entry, created=at, author=author, **fields)
-    # Posted then, not now: a later edit() is then past the grace for silent typo fixes.
+    posted_at(update, at)
+    return update
+
+
+def posted_at(update, at):
+    """Record that ``update`` was first saved at ``at``: a later edit() is then past the grace."""
     LiveUpdate.objects.filter(pk=update.pk).update(posted=at)
     update.posted = at
-    return update
 
 
 def edit(update, at, **changes):
