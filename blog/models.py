@@ -246,6 +246,8 @@ class LiveUpdate(models.Model):
         ]
 
     def __str__(self):
+        if self.headline:
+            return self.headline[:60]
         first_line = self.content.strip().splitlines()[0] if self.content.strip() else ""
         if first_line:
             return first_line[:60]

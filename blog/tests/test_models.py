@@ -71,6 +71,10 @@ def test_deleting_an_entry_deletes_its_updates_without_tombstones():
     assert not DeletedUpdate.objects.exists()
 
 
+def test_update_str_is_its_headline_when_it_has_one():
+    assert str(make_update(headline="Polls close", content="In every state.")) == "Polls close"
+
+
 def test_update_str_is_its_first_line():
     assert str(make_update(content="First line\n\nMore")) == "First line"
 
