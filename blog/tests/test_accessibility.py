@@ -4,6 +4,7 @@ import json
 from http import HTTPStatus
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from blog.tests.factories import attach_photo, make_entry, make_update
@@ -84,14 +85,14 @@ def test_entry_page_with_rich_updates_has_no_wcag_violations(page, axe_script):
 
 
 def test_live_states_have_no_wcag_violations(page, axe_script):
-    """Newest first, a highlighted new update, and the connection status line."""
+    """The reader's own order, a highlighted new update, and the connection status line."""
     entry = make_entry_with_updates()
     # Routed requests skip the browser's HTTP cache, which would answer a second
     # poll of the same cursor within max-age from its copy of the first.
     page.route("**/updates.json?*", lambda route: route.continue_())
     page.goto(entry.get_absolute_url())
     expect(page.locator("#live-connection")).to_have_text("Live: new updates appear automatically.")
-    page.locator("#order-toggle").click()
+    page.locator("#order-toggle [data-order=oldest]").click()
     make_update(entry, content="Just in.")
     page.evaluate("() => window.dispatchEvent(new Event('online'))")  # poll now
     expect(page.locator(".update.is-new")).to_have_count(1)

@@ -38,7 +38,8 @@ def test_a_photo_arriving_live_takes_its_space_at_once_so_its_loading_shifts_not
     for number in range(3):
         make_update(entry, content=f"Earlier update {number}: " + "the keynote goes on. " * 12)
     open_entry(page, entry)
-    page.locator("#order-toggle").click()  # newest first: the photo lands above the earlier updates
+    # Newest first: the photo lands above the earlier updates.
+    page.locator("#order-toggle [data-order=newest]").click()
 
     update = make_update(entry, content="The stage:")
     attach_photo(update)

@@ -8,6 +8,10 @@
   var MAX_BACKOFF = 120; // seconds, after repeated network or server errors
   var REQUEST_TIMEOUT = 20; // seconds before a stalled request (flaky Wi-Fi) counts as failed
   var ORDER_KEY = "liveblog:order";
+  // The optional parts of an update, in the order the update partial writes them:
+  // a part that appears goes after the nearest earlier one the update has.
+  var META_PARTS = ["update-time", "update-edited", "tag-key-event", "tag-pinned", "update-byline"];
+  var BLOCK_PARTS = ["update-meta", "update-headline", "update-body", "update-correction"];
 
   var container = document.getElementById("live-updates");
   if (!container || !window.fetch) return;
@@ -15,13 +19,19 @@
   var feedUrl = container.dataset.feedUrl;
   var cursor = container.dataset.cursor;
   var interval = Number(container.dataset.pollInterval) || null;
-  var template = document.getElementById("update-template");
+  var entryElement = document.querySelector("article.entry");
+  var blank = document.getElementById("update-template").content.firstElementChild;
+  var blankMeta = child(blank, "update-meta");
+  var keyEventTemplate = document.getElementById("key-event-template");
+  var dividerTemplate = document.getElementById("date-divider-template");
+  var keyEvents = document.getElementById("key-events");
+  var pinned = document.getElementById("pinned-update");
   var toggle = document.getElementById("order-toggle");
   var statusLine = document.getElementById("live-connection");
   var announcer = document.getElementById("live-announcer");
   var emptyNote = document.querySelector(".no-updates");
   var baseTitle = document.title;
-  var newestFirst = false;
+  var newestFirst = entryElement.dataset.order === "newest"; // the order the server rendered
   var unseen = 0;
   var failures = 0;
   var retryAfter = 0; // seconds the server asked us to wait (Retry-After), after an error
@@ -29,9 +39,46 @@
   var ended = false;
   var inFlight = false;
 
+  function child(parent, className) {
+    for (var node = parent.firstElementChild; node; node = node.nextElementSibling) {
+      if (node.classList.contains(className)) return node;
+    }
+    return null;
+  }
+
+  function permalink(id) {
+    return window.location.pathname + "#update-" + id;
+  }
+
+  function setTime(time, iso, label, title) {
+    time.setAttribute("datetime", iso);
+    time.setAttribute("title", title);
+    time.textContent = label;
+  }
+
+  // --- The stream: updates in time order, date dividers between days ---
+
+  function isUpdate(element) {
+    return element.classList.contains("update");
+  }
+
+  // Date dividers stand between the updates: ordering skips them.
+  function skipDividers(element, step) {
+    while (element && !isUpdate(element)) element = element[step];
+    return element;
+  }
+
+  function neighbour(element, step) {
+    return skipDividers(element[step], step);
+  }
+
+  function streamUpdates() {
+    return Array.prototype.filter.call(container.children, isUpdate);
+  }
+
   function sortKey(element) {
-    var time = element.querySelector("time");
-    return [Date.parse(time.getAttribute("datetime")), Number(element.id.slice(7))];
+    var time = element.querySelector(".update-time time");
+    return [Date.parse(time.getAttribute("datetime")), Number(element.dataset.id)];
   }
 
   function isNewer(a, b) {
@@ -43,21 +90,108 @@
   function place(element) {
     var key = sortKey(element);
     var step = newestFirst ? "nextElementSibling" : "previousElementSibling";
-    var older = newestFirst ? container.firstElementChild : container.lastElementChild;
-    while (older && (older === element || isNewer(sortKey(older), key))) older = older[step];
-    var next = newestFirst ? older : older ? older.nextElementSibling : container.firstElementChild;
-    var inPlace = element.parentNode === container && (next === element || element.nextElementSibling === next);
-    if (!inPlace) container.insertBefore(element, next);
+    var edge = newestFirst ? container.firstElementChild : container.lastElementChild;
+    var older = skipDividers(edge, step);
+    while (older && (older === element || isNewer(sortKey(older), key))) older = neighbour(older, step);
+    // `older` is the update that must come right after the element (newest first) or before it.
+    if (element.parentNode === container && neighbour(element, step) === older) return;
+    if (newestFirst) {
+      // Above the older update's date divider too: the divider belongs to it.
+      var above = older && older.previousElementSibling;
+      container.insertBefore(element, above && !isUpdate(above) ? above : older);
+    } else {
+      container.insertBefore(element, older ? older.nextElementSibling : container.firstElementChild);
+    }
+  }
+
+  function dividerBefore(update) {
+    var label = update.dataset.dayLabel;
+    var previous = update.previousElementSibling;
+    if (previous && !isUpdate(previous) && previous.textContent === label) return previous;
+    var divider = dividerTemplate.content.firstElementChild.cloneNode(true);
+    divider.textContent = label;
+    container.insertBefore(divider, update);
+    return divider;
+  }
+
+  // A divider before the first update of each day in display order, and none
+  // when all updates are of one day; dividers already right are left alone.
+  function redivide() {
+    var updates = streamUpdates();
+    var several = updates.some(function (update) {
+      return update.dataset.day !== updates[0].dataset.day;
+    });
+    var kept = [];
+    var day = null;
+    updates.forEach(function (update) {
+      if (!several || update.dataset.day === day) return;
+      day = update.dataset.day;
+      kept.push(dividerBefore(update));
+    });
+    Array.prototype.forEach.call(container.querySelectorAll(":scope > .date-divider"), function (divider) {
+      if (kept.indexOf(divider) < 0) divider.remove();
+    });
+  }
+
+  // --- One update, filled from the feed ---
+
+  // Shows or removes an optional part. One that appears is copied from the
+  // template; one that goes takes the space before it along.
+  function part(parent, model, order, name, present) {
+    var existing = child(parent, name);
+    if (!present) {
+      if (existing) {
+        var gap = existing.previousSibling;
+        if (gap && gap.nodeType === Node.TEXT_NODE && !gap.data.trim()) gap.remove();
+        existing.remove();
+      }
+      return null;
+    }
+    if (existing) return existing;
+    var created = child(model, name).cloneNode(true);
+    for (var index = order.indexOf(name) - 1; index >= 0; index -= 1) {
+      var anchor = child(parent, order[index]);
+      if (anchor) {
+        anchor.after(" ", created);
+        return created;
+      }
+    }
+    parent.prepend(created, " ");
+    return created;
+  }
+
+  function fillMeta(meta, update) {
+    var link = child(meta, "update-time");
+    link.setAttribute("href", permalink(update.id));
+    setTime(link.querySelector("time"), update.created, update.time_label, update.time_title);
+    var edited = part(meta, blankMeta, META_PARTS, "update-edited", update.edited);
+    if (edited) setTime(edited.querySelector("time"), update.edited, update.edited_label, update.edited_title);
+    part(meta, blankMeta, META_PARTS, "tag-key-event", update.key_event);
+    part(meta, blankMeta, META_PARTS, "tag-pinned", update.pinned);
+    var byline = part(meta, blankMeta, META_PARTS, "update-byline", update.author);
+    if (byline) byline.querySelector(".byline-name").textContent = update.author.name;
   }
 
   function fill(element, update) {
-    var link = element.querySelector(".update-time");
-    var time = element.querySelector("time");
-    element.id = "update-" + update.id;
-    link.setAttribute("href", "#update-" + update.id);
-    time.setAttribute("datetime", update.created);
-    time.textContent = update.time;
-    element.querySelector(".update-body").innerHTML = update.html; // sanitized on save
+    element.dataset.id = update.id;
+    // The date part of an ISO time with the zone's offset is the day in that zone.
+    element.dataset.day = update.created.slice(0, 10);
+    element.dataset.dayLabel = update.day_label;
+    element.classList.toggle("is-key-event", update.key_event);
+    element.classList.toggle("is-pinned", update.pinned);
+    fillMeta(child(element, "update-meta"), update);
+    var headline = part(element, blank, BLOCK_PARTS, "update-headline", update.headline);
+    if (headline) headline.textContent = update.headline;
+    child(element, "update-body").innerHTML = update.html; // sanitized on save
+    var correction = part(element, blank, BLOCK_PARTS, "update-correction", update.correction);
+    if (correction) correction.textContent = update.correction;
+  }
+
+  function fromTemplate(update) {
+    var element = blank.cloneNode(true);
+    element.removeAttribute("id");
+    fill(element, update);
+    return element;
   }
 
   function highlight(element) {
@@ -67,28 +201,111 @@
     }, 4000);
   }
 
+  // Returns 1 when the update is new to the page, for the announcement.
+  function applyToStream(update) {
+    var existing = document.getElementById("update-" + update.id);
+    if (update.deleted) {
+      if (existing) existing.remove();
+      return 0;
+    }
+    if (existing) {
+      fill(existing, update);
+      place(existing);
+      return 0;
+    }
+    var element = fromTemplate(update);
+    element.id = "update-" + update.id;
+    place(element);
+    highlight(element);
+    return 1;
+  }
+
+  // --- Key events: newest first, like the server's list ---
+
+  function keyEventKey(item) {
+    return [Date.parse(item.querySelector("time").getAttribute("datetime")), Number(item.dataset.id)];
+  }
+
+  function placeKeyEvent(list, item) {
+    var key = keyEventKey(item);
+    var next = list.firstElementChild;
+    while (next && (next === item || isNewer(keyEventKey(next), key))) next = next.nextElementSibling;
+    if (item.parentNode !== list || item.nextElementSibling !== next) list.insertBefore(item, next);
+  }
+
+  function applyToKeyEvents(update) {
+    var list = keyEvents.querySelector("ul");
+    var item = list.querySelector('li[data-id="' + update.id + '"]');
+    if (update.deleted || !update.key_event) {
+      if (item) item.remove();
+      return;
+    }
+    if (!item) {
+      item = keyEventTemplate.content.firstElementChild.cloneNode(true);
+      item.dataset.id = update.id;
+    }
+    item.querySelector("a").setAttribute("href", permalink(update.id));
+    setTime(item.querySelector("time"), update.created, update.time_label, update.time_title);
+    item.querySelector(".key-event-headline").textContent = update.headline;
+    placeKeyEvent(list, item);
+  }
+
+  // --- The pinned post: a copy of one update above the stream ---
+
+  function pinnedContent() {
+    return pinned.querySelector(".pinned-content");
+  }
+
+  function unpin() {
+    pinnedContent().replaceChildren();
+    pinned.hidden = true;
+    pinned.classList.remove("is-long");
+  }
+
+  // The collapsed height is the stylesheet's (site.css): read it collapsed, then put things back.
+  function measurePinned() {
+    var content = pinnedContent();
+    var expand = document.getElementById("pinned-expand");
+    var expanded = expand.checked;
+    expand.checked = false;
+    pinned.classList.add("is-long");
+    var long = content.scrollHeight > parseFloat(getComputedStyle(content).maxHeight);
+    expand.checked = expanded;
+    pinned.classList.toggle("is-long", long);
+  }
+
+  function applyToPinned(update) {
+    var copy = pinnedContent().firstElementChild;
+    var shown = copy && copy.dataset.id === String(update.id);
+    if (update.deleted || !update.pinned) {
+      if (shown) unpin();
+      return;
+    }
+    if (shown) {
+      fill(copy, update);
+    } else {
+      pinnedContent().replaceChildren(fromTemplate(update));
+      document.getElementById("pinned-expand").checked = false; // a new pinned post starts collapsed
+    }
+    pinned.hidden = false;
+    measurePinned();
+  }
+
   function apply(updates) {
     var added = 0;
     updates.forEach(function (update) {
-      var existing = document.getElementById("update-" + update.id);
-      if (update.deleted) {
-        if (existing) existing.remove();
-        return;
-      }
-      if (existing) {
-        fill(existing, update);
-        place(existing);
-        return;
-      }
-      var element = template.content.firstElementChild.cloneNode(true);
-      fill(element, update);
-      place(element);
-      highlight(element);
-      added += 1;
+      added += applyToStream(update);
+      if (keyEvents) applyToKeyEvents(update);
+      if (pinned) applyToPinned(update);
     });
-    if (emptyNote) emptyNote.hidden = container.children.length > 0;
+    if (!updates.length) return 0;
+    redivide();
+    if (keyEvents) keyEvents.hidden = !keyEvents.querySelector("li");
+    if (emptyNote) emptyNote.hidden = streamUpdates().length > 0;
     return added;
   }
+
+  // --- What the reader is told ---
 
   function announce(added) {
     if (!added) return;
@@ -105,6 +322,22 @@
 
   function setStatus(text) {
     statusLine.textContent = text;
+  }
+
+  function showEnded(entry) {
+    var badge = document.getElementById("live-badge");
+    if (badge) {
+      var endedBadge = document.createElement("p");
+      endedBadge.className = "badge badge-ended";
+      endedBadge.textContent = "Ended";
+      badge.replaceWith(endedBadge);
+    }
+    var note = document.getElementById("coverage-ended");
+    if (!note || !entry.ended) return;
+    var time = document.createElement("time");
+    setTime(time, entry.ended, entry.ended_label, entry.ended_title);
+    note.replaceChildren("Coverage ended at ", time, " on " + entry.ended_day_label + ".");
+    note.hidden = false;
   }
 
   function finish(text) {
@@ -153,11 +386,13 @@
   function handle(data) {
     retitle(data.entry.title);
     announce(apply(data.updates));
+    followEntryOrder(data.entry.order);
     cursor = data.cursor;
     interval = data.poll_interval;
     failures = 0;
     retryAfter = 0;
-    if (interval === null) {
+    if (interval === null || data.entry.ended) {
+      showEnded(data.entry);
       finish("This live blog has ended.");
     } else {
       setStatus("Live: new updates appear automatically.");
@@ -198,12 +433,26 @@
       });
   }
 
-  function applyOrder() {
-    toggle.setAttribute("aria-pressed", String(newestFirst));
-    var items = Array.prototype.slice.call(container.children);
-    items.reverse().forEach(function (item) {
-      container.appendChild(item);
+  // --- Order: the entry's, unless the reader chose ---
+
+  function showOrder() {
+    Array.prototype.forEach.call(toggle.querySelectorAll("button[data-order]"), function (button) {
+      button.setAttribute("aria-pressed", String((button.dataset.order === "newest") === newestFirst));
     });
+  }
+
+  function applyOrder(order) {
+    var wanted = order === "newest";
+    if (wanted !== newestFirst) {
+      newestFirst = wanted;
+      streamUpdates()
+        .reverse()
+        .forEach(function (update) {
+          container.appendChild(update);
+        });
+      redivide();
+    }
+    showOrder();
   }
 
   // Storage can be unavailable (private browsing, blocked cookies): the
@@ -224,16 +473,23 @@
     }
   }
 
+  // An author who changes the entry's order changes it for readers who never chose one.
+  function followEntryOrder(order) {
+    if (!order || order === entryElement.dataset.order) return;
+    entryElement.dataset.order = order;
+    var chosen = remembered();
+    if (chosen !== "newest" && chosen !== "oldest") applyOrder(order);
+  }
+
   function setUpOrderToggle() {
     toggle.hidden = false;
-    if (remembered() === "newest") {
-      newestFirst = true;
-      applyOrder();
-    }
-    toggle.addEventListener("click", function () {
-      newestFirst = !newestFirst;
-      remember(newestFirst ? "newest" : "oldest");
-      applyOrder();
+    var chosen = remembered();
+    applyOrder(chosen === "newest" || chosen === "oldest" ? chosen : entryElement.dataset.order);
+    toggle.addEventListener("click", function (event) {
+      var button = event.target.closest("button[data-order]");
+      if (!button) return;
+      remember(button.dataset.order);
+      applyOrder(button.dataset.order);
     });
   }
 
