@@ -2,10 +2,13 @@
 
 import contextlib
 import datetime as dt
+import zoneinfo
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.contrib.admin.utils import model_ngettext
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db.models import Count
@@ -61,37 +64,11 @@ class QueryStringGuard:
         return initial
 
 
-@admin.register(Entry)
-class EntryAdmin(QueryStringGuard, admin.ModelAdmin):
-    fields = ["title", "slug", "body", "order", "show_bylines", "time_zone", "created", "post_update_link"]
-    list_display = ["title", "is_live", "update_count", "created", "post_update_link"]
-    list_filter = [("ended", admin.EmptyFieldListFilter)]
-    search_fields = ["title", "slug", "body"]
-    prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["post_update_link"]
-    date_hierarchy = "created"
-    # Explicit, because Meta.ordering is ignored once update_count adds a GROUP BY.
-    ordering = ["-created", "-id"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(update_count=Count("updates"))
-
-    @admin.display(description="Updates", ordering="update_count")
-    def update_count(self, entry):
-        return entry.update_count
-
-    @admin.display(description="Post")
-    def post_update_link(self, entry):
-        if entry.pk is None:
-            return "Save the entry first."
-        return format_html('<a href="{}">Post an update</a>', post_update_url(entry))
-
-
 class WallClockDateTimeField(forms.SplitDateTimeField):
     """A date and a time as the author typed them, with no zone yet.
 
     The site's zone would be the wrong one to read them in (and would reject a
-    time that only that zone skips); LiveUpdateForm.clean() applies the entry's.
+    time that only that zone skips); resolve_created() applies the entry's.
     """
 
     def compress(self, data_list):
@@ -116,6 +93,179 @@ def in_zone(wall_clock, zone):
     raise forms.ValidationError(f"{when} happens twice: the clocks go back then. Pick another minute.")
 
 
+def listed_time(local):
+    """A time for an admin list: its day and its label in the entry's zone, the full title on hover."""
+    return format_html(
+        '<time datetime="{}" title="{}">{}, {}</time>',
+        local.iso,
+        local.title,
+        f"{local.moment:%d %b %Y}",
+        local.label,
+    )
+
+
+def resolve_created(form, cleaned_data, zone):
+    """Turn the wall-clock ``created`` a form received into an instant in ``zone``.
+
+    Blank means "the moment I press Save"; left untouched on a saved object, the
+    stored instant is kept, even in an hour the clocks repeat.
+    """
+    wall_clock = cleaned_data.get("created")
+    if wall_clock is None:
+        cleaned_data["created"] = timezone.now()
+    elif form.instance.pk is not None and "created" not in form.changed_data:
+        cleaned_data["created"] = form.instance.created
+    elif zone is None:
+        # The zone's own field has the error; a naive time must not reach the model.
+        del cleaned_data["created"]
+    else:
+        try:
+            cleaned_data["created"] = in_zone(wall_clock, zone)
+        except forms.ValidationError as error:
+            form.add_error("created", error)
+    return cleaned_data
+
+
+class EntryForm(forms.ModelForm):
+    created = WallClockDateTimeField(
+        required=False,
+        widget=admin.widgets.AdminSplitDateTime,
+        help_text="Leave blank for the current time. Otherwise give it in the entry's time zone.",
+    )
+
+    class Meta:
+        model = Entry
+        fields = ["title", "slug", "body", "order", "show_bylines", "time_zone", "created"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.initial["created"] = timezone.make_naive(self.instance.created, self.instance.zone)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        # The zone chosen in this form, also for a new entry or a zone being changed.
+        name = cleaned_data.get("time_zone")
+        return resolve_created(self, cleaned_data, zoneinfo.ZoneInfo(name) if name else None)
+
+
+class CoverageFilter(admin.SimpleListFilter):
+    title = "coverage"
+    parameter_name = "coverage"
+
+    def lookups(self, request, model_admin):
+        return [("live", "Live"), ("ended", "Ended")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "live":
+            return queryset.live()
+        if self.value() == "ended":
+            return queryset.ended()
+        return queryset
+
+
+@admin.register(Entry)
+class EntryAdmin(QueryStringGuard, admin.ModelAdmin):
+    form = EntryForm
+    fields = [
+        "title",
+        "slug",
+        "body",
+        "order",
+        "show_bylines",
+        "time_zone",
+        "created",
+        "coverage",
+        "post_update_link",
+    ]
+    readonly_fields = ["coverage", "post_update_link"]
+    list_display = ["title", "coverage_status", "update_count", "created_in_zone", "post_update_link"]
+    list_filter = [CoverageFilter]
+    search_fields = ["title", "slug", "body"]
+    prepopulated_fields = {"slug": ["title"]}
+    actions = ["end_coverage"]
+    date_hierarchy = "created"
+    # Explicit, because Meta.ordering is ignored once update_count adds a GROUP BY.
+    ordering = ["-created", "-id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(update_count=Count("updates"))
+
+    @admin.display(description="Updates", ordering="update_count")
+    def update_count(self, entry):
+        return entry.update_count
+
+    @admin.display(description="Created (entry's zone)", ordering="created")
+    def created_in_zone(self, entry):
+        return listed_time(entry.created_at())
+
+    @admin.display(description="Coverage", ordering="ended")
+    def coverage_status(self, entry):
+        ended = entry.ended_at()
+        if ended is None:
+            return "Live"
+        return format_html('<span title="{}">Ended {}</span>', ended.title, ended.label)
+
+    @admin.display(description="Coverage")
+    def coverage(self, entry):
+        ended = entry.ended_at()
+        if ended is None:
+            return "Live"
+        return f"Ended at {ended.label} on {ended.day_label}"
+
+    @admin.display(description="Post")
+    def post_update_link(self, entry):
+        if entry.pk is None:
+            return "Save the entry first."
+        return format_html('<a href="{}">Post an update</a>', post_update_url(entry))
+
+    @admin.action(description="End live coverage of the selected entries", permissions=["change"])
+    def end_coverage(self, request, queryset):
+        ended = [entry for entry in queryset if entry.end_coverage()]
+        for entry in ended:
+            self.log_change(request, entry, "Ended live coverage.")
+        skipped = len(queryset) - len(ended)
+        if ended:
+            self.message_user(
+                request, f"Ended live coverage of {len(ended)} {model_ngettext(self.opts, len(ended))}."
+            )
+        if skipped:
+            self.message_user(
+                request,
+                f"Skipped {skipped} {model_ngettext(self.opts, skipped)} that had already ended.",
+                messages.WARNING,
+            )
+
+    def response_change(self, request, obj):
+        # The form's "End live coverage" and "Resume live coverage" buttons
+        # (templates/admin/blog/entry/submit_line.html): the form is saved first.
+        if "_end_coverage" in request.POST:
+            if obj.end_coverage():
+                self.log_change(request, obj, "Ended live coverage.")
+                verb = "ended"
+            else:
+                verb = "had already ended"
+            ended = obj.ended_at()
+            self.message_user(
+                request,
+                f"“{obj}” was saved. Its live coverage {verb} at {ended.label} on {ended.day_label}: "
+                "open pages stop polling. “Resume live coverage” undoes it.",
+            )
+            return self.stay_on_form(request)
+        if "_resume_coverage" in request.POST:
+            obj.resume_coverage()
+            self.log_change(request, obj, "Resumed live coverage.")
+            self.message_user(
+                request, f"“{obj}” was saved and is live again: its page polls for updates once reloaded."
+            )
+            return self.stay_on_form(request)
+        return super().response_change(request, obj)
+
+    def stay_on_form(self, request):
+        context = {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts}
+        return HttpResponseRedirect(add_preserved_filters(context, request.path))
+
+
 class LiveUpdateForm(forms.ModelForm):
     # Blank means "the moment I press Save": a time filled in when the form
     # opened would be minutes old by the time a long update is posted.
@@ -129,8 +279,12 @@ class LiveUpdateForm(forms.ModelForm):
 
     class Meta:
         model = LiveUpdate
-        fields = ["entry", "content", "created"]
-        widgets = {"content": forms.Textarea(attrs={"rows": 12, "cols": 80, "autofocus": True})}
+        fields = ["entry", "headline", "content", "key_event", "pinned", "correction", "created", "author"]
+        widgets = {
+            "headline": forms.TextInput(attrs={"size": 80}),
+            "content": forms.Textarea(attrs={"rows": 12, "cols": 80, "autofocus": True}),
+            "correction": forms.TextInput(attrs={"size": 80}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -139,18 +293,16 @@ class LiveUpdateForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
-        wall_clock, entry = cleaned_data.get("created"), cleaned_data.get("entry")
-        if wall_clock is None:
-            cleaned_data["created"] = timezone.now()
-        elif self.instance.pk is not None and "created" not in self.changed_data:
-            # Untouched: keep the stored instant, even in an hour the clocks repeat.
-            cleaned_data["created"] = self.instance.created
-        elif entry is not None:
-            try:
-                cleaned_data["created"] = in_zone(wall_clock, entry.zone)
-            except forms.ValidationError as error:
-                self.add_error("created", error)
-        return cleaned_data
+        entry = cleaned_data.get("entry")
+        return resolve_created(self, cleaned_data, entry.zone if entry else None)
+
+    def _get_validation_exclusions(self):
+        exclude = super()._get_validation_exclusions()
+        if self.cleaned_data.get("pinned"):
+            # LiveUpdate.save() unpins the entry's pinned update first, so the
+            # one-pinned-update constraint (on "entry") has nothing to refuse here.
+            exclude.add("entry")
+        return exclude
 
 
 # A browser never fills a file input in again, and the photo is stored only
@@ -233,16 +385,38 @@ class LiveUpdateAdmin(QueryStringGuard, admin.ModelAdmin):
     form = LiveUpdateForm
     inlines = [PhotoInline]
     autocomplete_fields = ["entry"]
-    list_display = ["__str__", "entry", "time"]
-    list_filter = ["entry"]
-    list_select_related = ["entry"]
-    search_fields = ["content"]
+    fields = ["entry", "headline", "content", "key_event", "pinned", "correction", "created", "author"]
+    # An update is named by its headline when it has one (LiveUpdate.__str__).
+    list_display = ["__str__", "entry", "time", "key_event", "pinned", "author_name"]
+    list_filter = ["entry", "key_event", "pinned"]
+    list_select_related = ["entry", "author"]
+    search_fields = ["headline", "content"]
     ordering = ["-created", "-id"]
     date_hierarchy = "created"
 
     @admin.display(description="Time (entry's zone)", ordering="created")
     def time(self, update):
-        return update.shown_at().moment.strftime("%d %b %Y, %H:%M %Z")
+        return listed_time(update.shown_at())
+
+    @admin.display(description="Author", ordering="author__username")
+    def author_name(self, update):
+        if update.author is None:
+            return None
+        return update.author.get_full_name() or update.author.get_username()
+
+    def get_readonly_fields(self, request, obj=None):
+        # Who posted an update is a fact, not a choice: only a superuser may correct it.
+        if request.user.is_superuser:
+            return self.readonly_fields
+        return [*self.readonly_fields, "author"]
+
+    def get_changeform_initial_data(self, request):
+        return {"author": request.user.pk, **super().get_changeform_initial_data(request)}
+
+    def save_model(self, request, obj, form, change):
+        if not change and obj.author_id is None:
+            obj.author = request.user
+        super().save_model(request, obj, form, change)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("photos")  # __str__ of a photo-only update

@@ -127,7 +127,7 @@ def test_entry_list_shows_live_status_update_count_and_a_post_link(admin_client)
     html = admin_client.get(reverse("admin:blog_entry_changelist")).content.decode()
     assert '<td class="field-update_count">2</td>' in html
     assert f'href="{ADD_UPDATE}?entry={entry.pk}">Post an update</a>' in html
-    assert 'alt="True"' in html  # the live icon
+    assert '<td class="field-coverage_status">Live</td>' in html
 
 
 def test_entry_form_prepopulates_the_slug_and_links_to_the_site(admin_client):
@@ -143,7 +143,7 @@ def test_entry_form_prepopulates_the_slug_and_links_to_the_site(admin_client):
 def test_entry_with_unknown_time_zone_is_a_form_error(admin_client):
     response = admin_client.post(
         reverse("admin:blog_entry_add"),
-        {"title": "T", "slug": "t", "body": "", "is_live": "on", "time_zone": "Nowhere/Special",
+        {"title": "T", "slug": "t", "body": "", "order": "newest", "time_zone": "Nowhere/Special",
          "created_0": "2026-01-01", "created_1": "10:00:00"},
     )  # fmt: skip
     assert response.status_code == HTTPStatus.OK
@@ -224,7 +224,7 @@ def test_an_intro_over_the_length_limit_is_a_form_error_that_states_the_limit(ad
     settings.MARKDOWN_MAX_LENGTH = 100
     response = admin_client.post(
         reverse("admin:blog_entry_add"),
-        {"title": "T", "slug": "t", "body": "x" * 101, "is_live": "on", "time_zone": "UTC",
+        {"title": "T", "slug": "t", "body": "x" * 101, "order": "newest", "time_zone": "UTC",
          "created_0": "2026-01-01", "created_1": "10:00:00"},
     )  # fmt: skip
     assert response.status_code == HTTPStatus.OK

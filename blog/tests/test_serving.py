@@ -84,7 +84,7 @@ def test_an_update_posted_edited_and_deleted_through_one_server_reaches_readers_
     author.log_in("author", "author-password")
     status, _, _ = author.post_form(
         "/admin/blog/entry/add/",
-        {"title": "Two servers", "slug": "two-servers", "body": "", "is_live": "on", "time_zone": "UTC",
+        {"title": "Two servers", "slug": "two-servers", "body": "", "order": "newest", "time_zone": "UTC",
          "created_0": "2026-11-25", "created_1": "10:00:00"},
     )  # fmt: skip
     assert status == 302

@@ -50,8 +50,8 @@ def test_two_authors_saving_at_once_lose_nothing_and_readers_get_every_update(se
     admin.log_in("author", "author-password")
     status, _, _ = admin.post_form(
         "/admin/blog/entry/add/",
-        {"title": "Election night", "slug": "election-night", "body": "", "is_live": "on", "time_zone": "UTC",
-         "created_0": "2026-11-03", "created_1": "20:00:00"},
+        {"title": "Election night", "slug": "election-night", "body": "", "order": "newest",
+         "time_zone": "UTC", "created_0": "2026-11-03", "created_1": "20:00:00"},
     )  # fmt: skip
     assert status == HTTPStatus.FOUND
     entry_id = re.search(rb"entry=(\d+)", admin.request("/admin/blog/entry/")[2])[1].decode()
