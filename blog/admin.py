@@ -296,14 +296,6 @@ class LiveUpdateForm(forms.ModelForm):
         entry = cleaned_data.get("entry")
         return resolve_created(self, cleaned_data, entry.zone if entry else None)
 
-    def _get_validation_exclusions(self):
-        exclude = super()._get_validation_exclusions()
-        if self.cleaned_data.get("pinned"):
-            # LiveUpdate.save() unpins the entry's pinned update first, so the
-            # one-pinned-update constraint (on "entry") has nothing to refuse here.
-            exclude.add("entry")
-        return exclude
-
 
 # A browser never fills a file input in again, and the photo is stored only
 # when the whole form is valid: say so, rather than let the photo go unnoticed.

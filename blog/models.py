@@ -303,6 +303,13 @@ class LiveUpdate(models.Model):
         if self.key_event and not self.headline.strip():
             raise ValidationError({"headline": KEY_EVENT_NEEDS_HEADLINE})
 
+    def validate_constraints(self, exclude=None):
+        # save() unpins the entry's pinned update before writing this one, so a
+        # second pin is no conflict to report; the database still enforces the rule.
+        if self.pinned:
+            exclude = {*(exclude or ()), "entry"}
+        super().validate_constraints(exclude)
+
     # What readers read: a change to any of these after the grace is shown as "Updated".
     READ = ("headline", "content_html", "correction")
 

@@ -102,6 +102,12 @@ def test_pinning_an_update_unpins_the_previous_one_and_both_reach_readers(client
     assert delta == {first.pk: False, second.pk: True}
 
 
+def test_validating_a_second_pin_is_no_error_because_saving_it_unpins_the_first():
+    entry = make_entry()
+    make_update(entry, pinned=True)
+    LiveUpdate(entry=entry, content="What we know so far", pinned=True).full_clean()
+
+
 def test_the_database_allows_one_pinned_update_per_entry():
     entry = make_entry()
     make_update(entry, pinned=True)
