@@ -1,9 +1,12 @@
 """Accessibility in a real browser: axe-core's WCAG 2.0 and 2.1 A/AA rules, and the keyboard."""
 
 import json
+import re
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -105,6 +108,81 @@ def test_ended_entry_page_has_no_wcag_violations(page, axe_script):
     make_update(entry, content="That's all, folks.")
     page.goto(entry.get_absolute_url())
     expect(page.locator("#live-connection")).to_have_text("This live blog has ended.")
+    violations = axe_violations(page, axe_script)
+    assert not violations, describe(violations)
+
+
+def election_night(**fields):
+    return make_entry(title="Election night", show_bylines=True, time_zone="UTC", **fields)
+
+
+def post_election_night(entry):
+    """Post every part of issue 10: key events, a long pinned post, bylines, a correction, two days."""
+    author = get_user_model().objects.create_user("ada", first_name="Ada", last_name="Lovelace")
+    night = datetime(2026, 11, 3, 20, 0, tzinfo=UTC)
+    make_update(entry, content="Polls open.", created=night.replace(hour=7), author=author)
+    make_update(
+        entry,
+        headline="Polls close",
+        key_event=True,
+        content="Polls have closed. Counting begins.",
+        correction="Correction: polls closed at 8, not 9.",
+        created=night,
+        author=author,
+    )
+    make_update(
+        entry,
+        headline="What we know",
+        pinned=True,
+        content="## Turnout\n\n"
+        + "\n\n".join(f"Region {number} reports a high turnout." for number in range(40)),
+        created=night.replace(hour=21),
+        author=author,
+    )
+    make_update(
+        entry,
+        headline="First result",
+        key_event=True,
+        content="## County one\n\nThe first county reports.",
+        created=night + timedelta(hours=6),
+        author=author,
+    )
+
+
+def test_newsroom_entry_page_has_no_wcag_violations_collapsed_or_expanded(page, axe_script):
+    """Key events, a long pinned post, bylines, a correction, date dividers, an ended entry."""
+    entry = election_night()
+    post_election_night(entry)
+    entry.end_coverage()
+    page.goto(entry.get_absolute_url())
+    expect(page.locator("#live-connection")).to_have_text("This live blog has ended.")
+    expect(page.locator(".date-divider")).to_have_count(2)
+    expect(page.locator("#pinned-update")).to_have_class(re.compile(r"\bis-long\b"))
+    violations = axe_violations(page, axe_script)
+    assert not violations, describe(violations)
+
+    page.locator("#pinned-update .pinned-more").click()
+    expect(page.locator("#pinned-expand")).to_be_checked()
+    violations = axe_violations(page, axe_script)
+    assert not violations, describe(violations)
+
+
+def test_newsroom_parts_arriving_live_have_no_wcag_violations(page, axe_script):
+    """The same parts, each made by live.js from the feed, then the end of coverage."""
+    page.route("**/updates.json?*", lambda route: route.continue_())  # see test_live_states_...
+    entry = election_night()
+    page.goto(entry.get_absolute_url())
+    expect(page.locator("#live-connection")).to_have_text("Live: new updates appear automatically.")
+
+    post_election_night(entry)
+    entry.end_coverage()
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")  # poll now
+
+    expect(page.locator("#live-connection")).to_have_text("This live blog has ended.")
+    expect(page.locator(".date-divider")).to_have_count(2)
+    expect(page.locator("#key-events li")).to_have_count(2)
+    expect(page.locator("#pinned-update")).to_have_class(re.compile(r"\bis-long\b"))
+    expect(page.locator(".badge-ended")).to_be_visible()
     violations = axe_violations(page, axe_script)
     assert not violations, describe(violations)
 
