@@ -418,19 +418,19 @@ def test_multi_day_entry_has_date_dividers_in_either_order(page, feed):
     )
 
 
-def test_update_moved_to_another_day_live_moves_under_its_divider(page, feed):
+def test_update_moved_back_a_day_live_moves_across_the_divider(page, feed):
     entry = make_entry(order="oldest", time_zone="UTC")
     make_update(entry, content="Polls open.", created=START.replace(hour=9))
-    moved = make_update(entry, content="Moved.", created=START.replace(hour=10))
     make_update(entry, content="Counting goes on.", created=START + timedelta(hours=12))
+    moved = make_update(entry, content="Moved.", created=START + timedelta(hours=13))
     open_entry(page, entry)
 
-    moved.created = START + timedelta(hours=13)
+    moved.created = START.replace(hour=10)
     moved.save()
     next_poll(page, feed)
 
     expect(dividers_and_bodies(page)).to_have_text(
-        [WEDNESDAY, "Polls open.", THURSDAY, "Counting goes on.", "Moved."]
+        [WEDNESDAY, "Polls open.", "Moved.", THURSDAY, "Counting goes on."]
     )
 
 

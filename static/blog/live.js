@@ -301,7 +301,7 @@
     if (!updates.length) return 0;
     redivide();
     if (keyEvents) keyEvents.hidden = !keyEvents.querySelector("li");
-    if (emptyNote) emptyNote.hidden = streamUpdates().length > 0;
+    if (emptyNote) emptyNote.hidden = Boolean(container.querySelector(":scope > .update"));
     return added;
   }
 
