@@ -369,6 +369,23 @@ def test_show_more_shows_keyboard_focus(page, feed):
     assert outline == "solid"
 
 
+def test_a_link_in_the_collapsed_part_of_the_pinned_post_shows_when_it_has_focus(page, feed):
+    entry = make_entry()
+    make_update(
+        entry, content=LONG_TEXT + "\n\n[The full statement](https://example.com/statement)", pinned=True
+    )
+    open_entry(page, entry)
+    link = page.locator("#pinned-update a", has_text="The full statement")
+    expect(link).not_to_be_in_viewport()  # clipped: the collapsed box ends above it
+    page.locator("#pinned-update .update-time").focus()
+
+    page.keyboard.press("Tab")
+
+    expect(link).to_be_focused()
+    assert link.evaluate("link => link.closest('.pinned-content').scrollHeight === "
+                         "link.closest('.pinned-content').clientHeight")  # fmt: skip
+
+
 # Date dividers
 
 

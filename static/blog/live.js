@@ -265,6 +265,8 @@
   // The collapsed height is the stylesheet's (site.css): read it collapsed, then put things back.
   function measurePinned() {
     var content = pinnedContent();
+    // Focus inside expands it (site.css): there is no collapsed height to read now.
+    if (content.contains(document.activeElement)) return;
     var expand = document.getElementById("pinned-expand");
     var expanded = expand.checked;
     expand.checked = false;
