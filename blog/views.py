@@ -62,7 +62,9 @@ def takes_no_query(view):
 @require_safe
 @takes_no_query
 def entry_list(request):
-    context = {"live_entries": Entry.objects.live(), "ended_entries": Entry.objects.ended()}
+    # Lists, not querysets: the template's {% if a or b %} would swallow a
+    # database error and render (and let the CDN cache) "Nothing here yet".
+    context = {"live_entries": list(Entry.objects.live()), "ended_entries": list(Entry.objects.ended())}
     return cache_publicly(render(request, "blog/entry_list.html", context))
 
 
@@ -74,7 +76,7 @@ def entry_detail(request, slug):
     context = {
         "entry": entry,
         "updates": updates[::-1] if entry.order == Entry.Order.NEWEST else updates,
-        "key_events": live.updates_of(entry).key_events(),
+        "key_events": list(live.updates_of(entry).key_events()),  # a list: see entry_list()
         "pinned": live.updates_of(entry).filter(pinned=True).first(),
         # Date dividers only when there is more than one date to tell apart (an election night).
         "several_days": len({update.shown_at().day for update in updates}) > 1,
