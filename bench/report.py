@@ -47,7 +47,8 @@ def throughput_rows(throughput):
                 [
                     f"{kind}: {label}",
                     f"{result.rps:.0f}",
-                    f"{ratio:.2f}",
+                    # Two significant digits below 0.1: an uncached page at 0.003 of the baseline is not 0.00.
+                    f"{ratio:.2f}" if ratio >= 0.1 else f"{ratio:.2g}",
                     f">= {target_ratio}" if target_ratio is not None else "",
                     met,
                     result.error_text(),

@@ -7,6 +7,7 @@ function builds all of it, so the page, the feed and the admin agree.
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from django.utils import timezone
 
@@ -37,28 +38,32 @@ class LocalTime:
     def of(cls, instant, zone):
         return cls(timezone.localtime(instant, zone), zone.key)
 
-    @property
+    @cached_property
     def iso(self):
         """ISO 8601 with the zone's offset, to the second (HTML allows at most milliseconds)."""
         return self.moment.isoformat(timespec="seconds")
 
-    @property
+    @cached_property
     def clock(self):
         return f"{self.moment:%H:%M}"
 
-    @property
+    @cached_property
     def label(self):
         return f"{self.clock} {zone_abbreviation(self.moment)}"
 
-    @property
+    @cached_property
     def day(self):
         return self.moment.date()
 
-    @property
+    @cached_property
+    def day_iso(self):
+        return self.moment.date().isoformat()
+
+    @cached_property
     def day_label(self):
         return f"{self.moment:%A} {self.moment.day} {self.moment:%B %Y}"
 
-    @property
+    @cached_property
     def title(self):
         """The full date and zone, for the time element's tooltip."""
         return f"{self.day_label}, {self.label} ({self.zone_name})"

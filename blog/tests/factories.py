@@ -23,7 +23,8 @@ def make_entry(**fields):
 
 def make_user(username=None, **fields):
     """An author account (get_or_create: tests may name the same author twice)."""
-    user, _ = get_user_model().objects.get_or_create(username=username or f"author{next(_numbers)}", defaults=fields)
+    username = username or f"author{next(_numbers)}"
+    user, _ = get_user_model().objects.get_or_create(username=username, defaults=fields)
     return user
 
 
