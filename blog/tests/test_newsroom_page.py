@@ -471,11 +471,27 @@ def test_readers_remembered_order_overrides_the_entrys(page, feed):
     entry = make_entry(order="newest")
     make_update(entry, content="First.", created=START.replace(hour=9))
     make_update(entry, content="Second.", created=START.replace(hour=10))
-    page.add_init_script("localStorage.setItem('liveblog:order', 'oldest')")
     open_entry(page, entry)
+    page.locator("#order-toggle [data-order=oldest]").click()
+
+    page.reload()
 
     expect(update_bodies(page)).to_have_text(["First.", "Second."])
     expect(page.locator("#order-toggle [data-order=oldest]")).to_have_attribute("aria-pressed", "true")
+
+
+def test_readers_order_for_one_entry_leaves_other_entries_in_their_authors_order(page, feed):
+    election, keynote = make_entry(order="newest"), make_entry(order="newest")
+    for entry in (election, keynote):
+        make_update(entry, content="First.", created=START.replace(hour=9))
+        make_update(entry, content="Second.", created=START.replace(hour=10))
+    open_entry(page, election)
+    page.locator("#order-toggle [data-order=oldest]").click()
+
+    open_entry(page, keynote)
+
+    expect(update_bodies(page)).to_have_text(["Second.", "First."])
+    expect(page.locator("#order-toggle [data-order=newest]")).to_have_attribute("aria-pressed", "true")
 
 
 def test_pressed_order_button_looks_pressed(page, feed):

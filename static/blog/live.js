@@ -7,7 +7,6 @@
   var HIDDEN_INTERVAL = 60; // seconds between polls while the tab is hidden
   var MAX_BACKOFF = 120; // seconds, after repeated network or server errors
   var REQUEST_TIMEOUT = 20; // seconds before a stalled request (flaky Wi-Fi) counts as failed
-  var ORDER_KEY = "liveblog:order";
   // The optional parts of an update, in the order the update partial writes them:
   // a part that appears goes after the nearest earlier one the update has.
   var META_PARTS = ["update-time", "update-edited", "tag-key-event", "tag-pinned", "update-byline"];
@@ -18,6 +17,9 @@
 
   var feedUrl = container.dataset.feedUrl;
   var cursor = container.dataset.cursor;
+  // Per entry: a reader who read last night's election oldest first still gets
+  // today's keynote in the order its author chose.
+  var ORDER_KEY = "liveblog:order:" + feedUrl;
   var interval = Number(container.dataset.pollInterval) || null;
   var entryElement = document.querySelector("article.entry");
   var blank = document.getElementById("update-template").content.firstElementChild;
