@@ -369,6 +369,47 @@ def test_show_more_shows_keyboard_focus(page, feed):
     assert outline == "solid"
 
 
+def test_show_more_opens_with_enter_like_the_button_it_looks_like(page, feed):
+    entry = make_entry()
+    make_update(entry, content=LONG_TEXT, pinned=True)
+    open_entry(page, entry)
+    page.locator("#pinned-expand").focus()
+
+    page.keyboard.press("Enter")
+
+    expect(page.locator("#pinned-update .pinned-more")).to_have_text("Show less", use_inner_text=True)
+    assert page.locator("#pinned-update .pinned-content").evaluate(
+        "box => box.scrollHeight === box.clientHeight"
+    )
+
+
+def test_show_more_works_without_javascript(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    entry = make_entry()
+    make_update(entry, content=LONG_TEXT, pinned=True)
+    page.goto(entry.get_absolute_url())
+    content = page.locator("#pinned-update .pinned-content")
+    collapsed = content.bounding_box()["height"]
+
+    page.get_by_text("Show more").click()
+
+    expect(page.locator("#pinned-update .pinned-more")).to_have_text("Show less", use_inner_text=True)
+    assert content.bounding_box()["height"] > collapsed
+    context.close()
+
+
+def test_keyboard_focus_reaches_the_pinned_posts_links_before_show_more(page, feed):
+    entry = make_entry()
+    make_update(entry, content="[The statement](https://example.com/s) " + LONG_TEXT, pinned=True)
+    open_entry(page, entry)
+    page.locator("#pinned-update a", has_text="The statement").focus()
+
+    page.keyboard.press("Tab")
+
+    expect(page.locator("#pinned-expand")).to_be_focused()
+
+
 def test_a_link_in_the_collapsed_part_of_the_pinned_post_shows_when_it_has_focus(page, feed):
     entry = make_entry()
     make_update(

@@ -513,7 +513,20 @@
     if (!ended) poll();
   });
 
+  // "Show more" is a checkbox, so it works without script; it looks like a
+  // button, and a keyboard user presses Enter on a button, not only Space.
+  function setUpShowMore() {
+    var expand = document.getElementById("pinned-expand");
+    if (!expand) return;
+    expand.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter") return;
+      event.preventDefault();
+      expand.click();
+    });
+  }
+
   setUpOrderToggle();
+  setUpShowMore();
   // A page served from a cache may be a minute old: catch up at once.
   poll();
 })();
