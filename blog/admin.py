@@ -19,7 +19,7 @@ from django.utils.html import format_html
 
 from blog import photos
 from blog.live import LARGEST_NUMBER
-from blog.models import Entry, LiveUpdate, Photo
+from blog.models import Entry, LiveUpdate, Photo, author_name
 
 
 def post_update_url(entry):
@@ -204,7 +204,9 @@ class EntryAdmin(QueryStringGuard, admin.ModelAdmin):
         ended = entry.ended_at()
         if ended is None:
             return "Live"
-        return format_html('<span title="{}">Ended {}</span>', ended.title, ended.label)
+        return format_html(
+            '<span title="{}">Ended {}, {}</span>', ended.title, f"{ended.moment:%d %b %Y}", ended.label
+        )
 
     @admin.display(description="Coverage")
     def coverage(self, entry):
@@ -290,6 +292,8 @@ class LiveUpdateForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
             self.initial["created"] = timezone.make_naive(self.instance.created, self.instance.entry.zone)
+        if "author" in self.fields:  # a superuser's form: list authors as their bylines name them
+            self.fields["author"].label_from_instance = author_name
 
     def clean(self):
         cleaned_data = super().clean()
@@ -392,9 +396,7 @@ class LiveUpdateAdmin(QueryStringGuard, admin.ModelAdmin):
 
     @admin.display(description="Author", ordering="author__username")
     def author_name(self, update):
-        if update.author is None:
-            return None
-        return update.author.get_full_name() or update.author.get_username()
+        return author_name(update.author) if update.author else None
 
     def get_readonly_fields(self, request, obj=None):
         # Who posted an update is a fact, not a choice: only a superuser may correct it.

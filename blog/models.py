@@ -30,6 +30,11 @@ from blog.rendering import render_markdown, render_photos, validate_markdown
 from blog.times import LocalTime
 
 
+def author_name(user):
+    """The name a byline shows: the full name, or the username when none is set."""
+    return user.get_full_name() or user.get_username()
+
+
 def default_time_zone():
     return settings.TIME_ZONE
 
@@ -343,7 +348,7 @@ class LiveUpdate(models.Model):
         """Who posted it, as readers see it; None when the entry hides bylines or nobody is known."""
         if not self.entry.show_bylines or self.author is None:
             return None
-        return self.author.get_full_name() or self.author.get_username()
+        return author_name(self.author)
 
 
 class Photo(models.Model):

@@ -118,6 +118,13 @@ def test_a_superusers_add_form_starts_with_themselves_as_author(admin_client, ad
     assert form.initial["author"] == admin_user.pk
 
 
+def test_a_superusers_author_choices_read_as_the_bylines_do(admin_client, reporter):
+    reporter.first_name, reporter.last_name = "Maya", "Okafor"
+    reporter.save()
+    html = admin_client.get(ADD_UPDATE).content.decode()
+    assert f'<option value="{reporter.pk}">Maya Okafor</option>' in html
+
+
 def test_a_superuser_can_change_an_updates_author(admin_client, reporter):
     update = make_update()
     response = change_update(admin_client, update, author=reporter.pk)
@@ -363,7 +370,7 @@ def test_the_entry_list_shows_live_and_ended_entries(admin_client):
     ended_entry(title="Election night", time_zone="America/Los_Angeles")
     html = admin_client.get(ENTRY_LIST).content.decode()
     assert '<td class="field-coverage_status">Live</td>' in html
-    assert ">Ended 22:40 PST</span>" in html
+    assert ">Ended 03 Nov 2026, 22:40 PST</span>" in html
 
 
 @pytest.mark.parametrize(
