@@ -73,12 +73,24 @@ def test_key_events_are_listed_newest_first_near_the_top_linking_to_each_update(
     assert nav.index("New phone announced") < nav.index("Keynote starts")
     assert "Not a key event" not in nav
     assert (
-        f'<a href="/entries/{entry.slug}/#update-{launch.pk}"><time datetime="2026-06-08T10:19:00-07:00" '
+        f'<a href="/entries/{entry.slug}/#update-{launch.pk}"><span class="key-event-day">Monday 8 June 2026</span> '
+        '<time datetime="2026-06-08T10:19:00-07:00" '
         'title="Monday 8 June 2026, 10:19 PDT (America/Los_Angeles)">10:19 PDT</time> '
         '<span class="key-event-headline">New phone announced</span></a>'
     ) in nav
     assert f"#update-{opening.pk}" in nav
     assert html.index('id="key-events"') < html.index('id="live-updates"')
+
+
+def test_key_events_of_an_entry_spanning_several_days_carry_their_dates(client):
+    entry = make_entry(time_zone="America/New_York")
+    make_update(
+        entry, headline="Polls close", key_event=True, created="2026-11-04T01:00Z"
+    )  # 20:00 on the 3rd
+    make_update(entry, headline="A winner", key_event=True, created="2026-11-04T06:30Z")  # 01:30 on the 4th
+    html = page(client, entry)
+    assert '<nav id="key-events" class="key-events several-days" aria-label="Key events">' in html
+    assert '<span class="key-event-day">Wednesday 4 November 2026</span> <time' in html
 
 
 def test_the_key_events_list_is_hidden_while_there_are_none(client):

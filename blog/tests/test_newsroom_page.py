@@ -51,7 +51,7 @@ def posted_long_ago(entry, **fields):
 
 def test_first_key_event_posted_live_shows_the_key_events_list(page, feed):
     entry = make_entry(time_zone="UTC")
-    make_update(entry, content="Doors are open.")
+    make_update(entry, content="Doors are open.", created=START.replace(hour=9))
     open_entry(page, entry)
     expect(page.locator("#key-events")).to_be_hidden()
 
@@ -60,10 +60,27 @@ def test_first_key_event_posted_live_shows_the_key_events_list(page, feed):
 
     expect(page.locator("#key-events")).to_be_visible()
     link = page.locator("#key-events li a")
-    expect(link).to_have_text("14:00 UTC Polls close")
+    expect(link).to_have_text("14:00 UTC Polls close", use_inner_text=True)
     expect(link).to_have_attribute("href", f"{entry.get_absolute_url()}#update-{update.pk}")
     expect(page.locator(f"#update-{update.pk}")).to_have_class(re.compile(r"\bis-key-event\b"))
     expect(page.locator(f"#update-{update.pk} .tag-key-event")).to_have_text("Key event")
+
+
+def test_key_events_show_their_dates_once_the_entry_spans_a_second_day(page, feed):
+    entry = make_entry(time_zone="UTC")
+    make_update(entry, headline="Polls close", key_event=True, created=START.replace(hour=20))
+    open_entry(page, entry)
+    link = page.locator("#key-events li a")
+    expect(link).to_have_text("20:00 UTC Polls close", use_inner_text=True)
+
+    make_update(entry, headline="A winner", key_event=True, created=START + timedelta(hours=12))
+    next_poll(page, feed)
+
+    expect(link).to_have_text(
+        [re.compile(r"^Thursday 26 November 2026\s+02:00 UTC\s+A winner$"),
+         re.compile(r"^Wednesday 25 November 2026\s+20:00 UTC\s+Polls close$")],
+        use_inner_text=True,
+    )  # fmt: skip
 
 
 def test_key_events_posted_live_are_listed_newest_first(page, feed):

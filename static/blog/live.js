@@ -133,6 +133,8 @@
     Array.prototype.forEach.call(container.querySelectorAll(":scope > .date-divider"), function (divider) {
       if (kept.indexOf(divider) < 0) divider.remove();
     });
+    // Over several days, "01:30 EST" alone would read as earlier than "20:00 EST": give the dates.
+    if (keyEvents) keyEvents.classList.toggle("several-days", several);
   }
 
   // --- One update, filled from the feed ---
@@ -248,6 +250,7 @@
     }
     item.querySelector("a").setAttribute("href", permalink(update.id));
     setTime(item.querySelector("time"), update.created, update.time_label, update.time_title);
+    item.querySelector(".key-event-day").textContent = update.day_label;
     item.querySelector(".key-event-headline").textContent = update.headline;
     placeKeyEvent(list, item);
   }
