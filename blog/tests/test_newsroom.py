@@ -73,7 +73,8 @@ def test_key_events_are_listed_newest_first_near_the_top_linking_to_each_update(
     assert nav.index("New phone announced") < nav.index("Keynote starts")
     assert "Not a key event" not in nav
     assert (
-        f'<a href="/entries/{entry.slug}/#update-{launch.pk}"><span class="key-event-day">Monday 8 June 2026</span> '
+        f'<a href="/entries/{entry.slug}/#update-{launch.pk}">'
+        '<span class="key-event-day">Monday 8 June 2026</span> '
         '<time datetime="2026-06-08T10:19:00-07:00" '
         'title="Monday 8 June 2026, 10:19 PDT (America/Los_Angeles)">10:19 PDT</time> '
         '<span class="key-event-headline">New phone announced</span></a>'
