@@ -6,6 +6,7 @@ import zoneinfo
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import model_ngettext
@@ -258,7 +259,9 @@ class EntryAdmin(QueryStringGuard, admin.ModelAdmin):
             obj.resume_coverage()
             self.log_change(request, obj, "Resumed live coverage.")
             self.message_user(
-                request, f"“{obj}” was saved and is live again: its page polls for updates once reloaded."
+                request,
+                f"“{obj}” was saved and is live again: readers' pages poll again once reloaded "
+                f"(a CDN may serve the ended page for up to {settings.LIVE_ENDED_MAX_AGE} seconds).",
             )
             return self.stay_on_form(request)
         return super().response_change(request, obj)
@@ -294,9 +297,16 @@ class LiveUpdateForm(forms.ModelForm):
             self.initial["created"] = timezone.make_naive(self.instance.created, self.instance.entry.zone)
         if "author" in self.fields:  # a superuser's form: list authors as their bylines name them
             self.fields["author"].label_from_instance = author_name
+        # The form remembers whether the update was pinned when it opened, so that
+        # saving a stale form (a typo fixed while a colleague pinned another
+        # update) does not silently take the pin back; see clean().
+        self.fields["pinned"].show_hidden_initial = True
 
     def clean(self):
         cleaned_data = super().clean()
+        opened_with = self.add_initial_prefix("pinned") in self.data  # a browser's form sends it
+        if self.instance.pk is not None and opened_with and "pinned" not in self.changed_data:
+            cleaned_data["pinned"] = self.instance.pinned  # as stored now, not as it was when the form opened
         entry = cleaned_data.get("entry")
         return resolve_created(self, cleaned_data, entry.zone if entry else None)
 

@@ -155,14 +155,21 @@ class Entry(models.Model):
 
         Returns False when it had already ended (the earlier time is kept).
         """
-        ended = Entry.objects.filter(pk=self.pk, ended__isnull=True).update(ended=timezone.now())
-        self.refresh_from_db(fields=["ended"])
+        with transaction.atomic():
+            ended = Entry.objects.filter(pk=self.pk, ended__isnull=True).update(ended=timezone.now())
+            if ended:
+                # A new cursor: the ended answer, cached for LIVE_ENDED_MAX_AGE, never
+                # stands at a URL that pages loaded after a resume would poll.
+                Entry.objects.bump_version(self.pk)
+        self.refresh_from_db(fields=["ended", "version"])
         return bool(ended)
 
     def resume_coverage(self):
-        """Undo end_coverage(): pages loaded from now on poll again."""
-        Entry.objects.filter(pk=self.pk).update(ended=None)
-        self.ended = None
+        """Undo end_coverage(): pages loaded from now on poll again (see end_coverage())."""
+        with transaction.atomic():
+            if Entry.objects.filter(pk=self.pk, ended__isnull=False).update(ended=None):
+                Entry.objects.bump_version(self.pk)
+        self.refresh_from_db(fields=["ended", "version"])
 
     def ended_at(self):
         return LocalTime.of(self.ended, self.zone) if self.ended else None
@@ -322,6 +329,10 @@ class LiveUpdate(models.Model):
         super().validate_constraints(exclude)
 
     # What readers read: a change to any of these after the grace is shown as "Updated".
+    # The rendered HTML rather than the markdown, so that a photo added, removed or
+    # re-captioned counts too; a change of rendering policy therefore comes with a
+    # migration that renders stored HTML again (as 0003 and 0006 do), or the next
+    # save of every old update would be shown as an edit.
     READ = ("headline", "content_html", "correction")
 
     def _stored_reading(self):

@@ -25,7 +25,9 @@ def nu_errors(pages, directory):
         ["java", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *paths],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
-    messages = json.loads(result.stderr or '{"messages": []}')["messages"]
+    # 0 when valid, 1 with errors; anything else (or no report at all) is the checker failing.
+    assert result.returncode in (0, 1) and result.stderr, result.stderr or result.stdout
+    messages = json.loads(result.stderr)["messages"]
     return [
         (Path(message["url"]).stem, message["message"], message.get("extract", "")) for message in messages
     ]

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from blog import rendering
 from blog.live import changes_since
 from blog.models import KEY_EVENT_NEEDS_HEADLINE, Entry, LiveUpdate
 from blog.tests.factories import make_entry, make_update, make_user
@@ -313,6 +314,19 @@ def test_ending_twice_keeps_the_first_time_and_resuming_undoes_it():
     assert Entry.objects.get(pk=entry.pk).is_live
 
 
+def test_ending_and_resuming_each_give_the_entry_a_new_cursor(client):
+    """The ended answer is cached longer: a page loaded after a resume must not poll its URL."""
+    entry = make_entry()
+    make_update(entry)
+    live_cursor = poll(client, entry).json()["cursor"]
+    entry.end_coverage()
+    ended_cursor = poll(client, entry).json()["cursor"]
+    entry.resume_coverage()
+    resumed = poll(client, entry).json()
+    assert len({live_cursor, ended_cursor, resumed["cursor"]}) == 3
+    assert resumed["poll_interval"] == 10
+
+
 def test_saving_an_entry_form_loaded_before_the_end_does_not_undo_it():
     stale = make_entry()
     Entry.objects.get(pk=stale.pk).end_coverage()
@@ -357,5 +371,6 @@ def test_a_poll_needs_a_fixed_number_of_queries_with_every_new_field(client, dja
 def test_the_feed_renders_no_markdown(monkeypatch):
     entry = make_entry(show_bylines=True)
     make_update(entry, headline="News", author=make_user("ada"), key_event=True, pinned=True)
-    monkeypatch.setattr("blog.models.render_markdown", lambda *args, **kwargs: pytest.fail("rendered"))
+    # The parser itself, so that no way of reaching it goes unnoticed.
+    monkeypatch.setattr(rendering._markdown, "parse", lambda *args, **kwargs: pytest.fail("rendered"))
     assert changes_since(Entry.objects.get(pk=entry.pk))["updates"][0]["headline"] == "News"

@@ -125,6 +125,33 @@ def test_a_superusers_author_choices_read_as_the_bylines_do(admin_client, report
     assert f'<option value="{reporter.pk}">Maya Okafor</option>' in html
 
 
+def test_saving_a_form_opened_before_a_colleague_pinned_another_update_keeps_their_pin(admin_client):
+    entry = make_entry()
+    summary = make_update(entry, content="What we know", pinned=True)
+    html = admin_client.get(reverse("admin:blog_liveupdate_change", args=[summary.pk])).content.decode()
+    assert '<input type="hidden" name="initial-pinned" value="True"' in html
+    newer = make_update(entry, content="What we know now", pinned=True)  # a colleague, meanwhile
+
+    summary.content = "What we know (typo fixed)"
+    response = change_update(admin_client, summary, pinned="on", **{"initial-pinned": "True"})
+
+    assert response.status_code == HTTPStatus.FOUND
+    summary.refresh_from_db()
+    newer.refresh_from_db()
+    assert (summary.content, summary.pinned, newer.pinned) == ("What we know (typo fixed)", False, True)
+
+
+def test_pinning_an_update_again_on_purpose_takes_the_pin_back(admin_client):
+    entry = make_entry()
+    summary = make_update(entry, content="What we know")
+    newer = make_update(entry, content="What we know now", pinned=True)
+    response = change_update(admin_client, summary, pinned="on", **{"initial-pinned": "False"})
+    assert response.status_code == HTTPStatus.FOUND
+    summary.refresh_from_db()
+    newer.refresh_from_db()
+    assert (summary.pinned, newer.pinned) == (True, False)
+
+
 def test_a_superuser_can_change_an_updates_author(admin_client, reporter):
     update = make_update()
     response = change_update(admin_client, update, author=reporter.pk)
