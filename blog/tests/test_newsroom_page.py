@@ -597,6 +597,17 @@ def test_entrys_order_changed_live_leaves_a_readers_choice_alone(page, feed):
 # The end of coverage
 
 
+def test_a_cached_ended_page_whose_entry_was_resumed_shows_it_live_again(page, feed):
+    entry = make_entry(time_zone="UTC")
+    entry.end_coverage()
+
+    open_entry(page, entry, after_render=entry.resume_coverage)
+
+    expect(page.locator(".entry-header .badge")).to_have_text(["Live"])
+    expect(page.locator("#coverage-ended")).to_be_hidden()
+    expect(page.locator("#live-connection")).to_have_text("Live: new updates appear automatically.")
+
+
 def test_coverage_ended_live_shows_the_ended_badge_and_when(page, feed):
     entry = make_entry(time_zone="UTC")
     open_entry(page, entry)

@@ -347,6 +347,20 @@
     note.hidden = false;
   }
 
+  // A page rendered ended (from a cache) whose first poll finds coverage resumed.
+  function showLive() {
+    var badge = document.querySelector(".entry-header .badge-ended");
+    if (badge) {
+      var liveBadge = document.createElement("p");
+      liveBadge.className = "badge badge-live";
+      liveBadge.id = "live-badge";
+      liveBadge.textContent = "Live";
+      badge.replaceWith(liveBadge);
+    }
+    var note = document.getElementById("coverage-ended");
+    if (note) note.hidden = true;
+  }
+
   function finish(text) {
     ended = true;
     clearTimeout(timer);
@@ -402,6 +416,7 @@
       showEnded(data.entry);
       finish("This live blog has ended.");
     } else {
+      showLive();
       setStatus("Live: new updates appear automatically.");
     }
   }
