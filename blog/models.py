@@ -12,6 +12,7 @@ who are up to date share one cacheable URL.
 
 import datetime as dt
 import functools
+import html
 import zoneinfo
 
 from django.conf import settings
@@ -23,11 +24,14 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
-from django.utils.text import normalize_newlines
+from django.utils.text import Truncator, normalize_newlines
 
 from blog import photos
 from blog.rendering import render_markdown, render_photos, validate_markdown
 from blog.times import LocalTime
+
+# Search engines show about this much of a page's meta description.
+DESCRIPTION_LENGTH = 160
 
 
 def author_name(user):
@@ -170,6 +174,11 @@ class Entry(models.Model):
             if Entry.objects.filter(pk=self.pk, ended__isnull=False).update(ended=None):
                 Entry.objects.bump_version(self.pk)
         self.refresh_from_db(fields=["ended", "version"])
+
+    def description(self):
+        """Return the intro as plain text of at most DESCRIPTION_LENGTH characters, for search results."""
+        text = " ".join(html.unescape(strip_tags(self.body_html)).split())
+        return Truncator(text).chars(DESCRIPTION_LENGTH)
 
     def ended_at(self):
         return LocalTime.of(self.ended, self.zone) if self.ended else None

@@ -7,6 +7,7 @@ app_name = "blog"
 urlpatterns = [
     path("", views.entry_list, name="entry_list"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("entries/<slug:slug>/", views.entry_detail, name="entry_detail"),
     path("entries/<slug:slug>/updates.json", views.entry_feed, name="entry_feed"),
 ]

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static as static_url
 from django.utils.cache import patch_cache_control
 from django.views import static
 from django.views.decorators.cache import never_cache
@@ -126,6 +127,12 @@ def media_file(request, path):
     # Named by the hash of their content: a name never changes meaning, so caches keep it for good.
     response["Cache-Control"] = settings.MEDIA_CACHE_CONTROL
     return response
+
+
+@require_safe
+def favicon(request):
+    """Send browsers that ask for /favicon.ico by habit to the site's SVG icon."""
+    return cache_publicly(HttpResponseRedirect(static_url("favicon.svg")), max_age=86400)
 
 
 @never_cache
