@@ -21,12 +21,18 @@ an error (a 503 during an outage) for a URL it holds a copy of, younger than
 with ``Age`` and ``Cache-Status`` (RFC 9211). For a few seconds after a 503 the
 copy is served without asking Django again, so a frozen database does not
 hold a worker thread per reader.
+
+It compresses what it keeps (liveblog/compression.py): Django is asked for the
+identity bytes, and each copy is compressed once per encoding a reader asks
+for, on first demand, however many readers then receive it.
 """
 
 import threading
 import time
 
 from django.utils.http import parse_etags
+
+from liveblog import compression
 
 CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
 # Headers a 304 repeats from the full response (RFC 9110, section 15.4.5).
@@ -39,13 +45,38 @@ MAX_TOTAL_BYTES = 64 * 1024 * 1024
 ORIGIN_RETRY_SECONDS = 5
 
 
-class CachedResponse:
-    def __init__(self, headers, body, stored_at):
+class Representation:
+    def __init__(self, headers, body):
         self.headers = headers
         self.body = body
+        self.etag = compression.header(headers, "etag")
+
+
+class CachedResponse:
+    def __init__(self, headers, body, stored_at):
+        self.compressible = compression.is_compressible(headers, body)
+        if self.compressible:
+            headers, body = compression.encode(headers, body, None)  # adds Vary: Accept-Encoding
+        self.identity = Representation(headers, body)
         self.stored_at = stored_at
-        self.etag = next((value for name, value in headers if name.lower() == "etag"), None)
         self.origin_down_until = float("-inf")
+        self.encoded = {}
+        self.lock = threading.Lock()
+
+    @property
+    def size(self):
+        return len(self.identity.body) + sum(len(r.body) for r in self.encoded.values())
+
+    def representation(self, encoding):
+        """Return this copy in ``encoding`` (None: identity), compressing it on the first demand only."""
+        if encoding is None or not self.compressible:
+            return self.identity
+        with self.lock:
+            if encoding not in self.encoded:
+                self.encoded[encoding] = Representation(
+                    *compression.encode(self.identity.headers, self.identity.body, encoding)
+                )
+            return self.encoded[encoding]
 
 
 class MicroCache:
@@ -118,7 +149,8 @@ class MicroCache:
     def fetch(self, environ, now):
         """Ask Django for the full GET answer; return (CachedResponse, None) or (None, passthrough)."""
         inner = dict(environ, REQUEST_METHOD="GET")
-        for header in CONDITIONAL_HEADERS:
+        # The identity bytes: this layer compresses them, once per copy and encoding.
+        for header in (*CONDITIONAL_HEADERS, "HTTP_ACCEPT_ENCODING"):
             inner.pop(header, None)
         captured = {}
 
@@ -134,6 +166,9 @@ class MicroCache:
                 result.close()
         status, headers = captured["status"], captured["headers"]
         if not self.is_cacheable_response(status, headers, body):
+            if compression.is_compressible(headers, body):
+                encoding = compression.negotiate(environ.get("HTTP_ACCEPT_ENCODING"))
+                headers, body = compression.encode(headers, body, encoding)
             if environ["REQUEST_METHOD"] == "HEAD":
                 body = b""
             return None, (status, headers, [body])
@@ -146,7 +181,9 @@ class MicroCache:
             status.startswith("200 ")
             and "public" in names.get("cache-control", "")
             and "set-cookie" not in names
-            and "vary" not in names
+            # Vary: Accept-Encoding only, since this layer serves each encoding itself.
+            and {token.strip().lower() for token in names.get("vary", "").split(",")}
+            <= {"", "accept-encoding"}
             and len(body) <= MAX_BODY_BYTES
         )
 
@@ -162,7 +199,7 @@ class MicroCache:
     def is_over_budget(self):
         return (
             len(self.entries) > self.max_entries
-            or sum(len(entry.body) for entry in self.entries.values()) > self.max_bytes
+            or sum(entry.size for entry in self.entries.values()) > self.max_bytes
         )
 
     def respond_stale(self, environ, start_response, cached, now):
@@ -173,12 +210,13 @@ class MicroCache:
     def respond(self, environ, start_response, cached, extra_headers=()):
         # No Age header on a fresh copy: it is at most LIVE_MICROCACHE_SECONDS (one
         # by default) old, a rounding error next to the max-age downstream caches apply.
-        if "HTTP_IF_NONE_MATCH" in environ and cached.etag:
+        chosen = cached.representation(compression.negotiate(environ.get("HTTP_ACCEPT_ENCODING")))
+        if "HTTP_IF_NONE_MATCH" in environ and chosen.etag:
             # Weak comparison, as Django's own: a CDN that compresses sends W/"...".
             client_etags = {tag.removeprefix("W/") for tag in parse_etags(environ["HTTP_IF_NONE_MATCH"])}
-            if cached.etag.removeprefix("W/") in client_etags or "*" in client_etags:
-                headers = [(n, v) for n, v in cached.headers if n.lower() in NOT_MODIFIED_HEADERS]
+            if chosen.etag.removeprefix("W/") in client_etags or "*" in client_etags:
+                headers = [(n, v) for n, v in chosen.headers if n.lower() in NOT_MODIFIED_HEADERS]
                 start_response("304 Not Modified", [*headers, *extra_headers])
                 return [b""]
-        start_response("200 OK", [*cached.headers, *extra_headers])
-        return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [cached.body]
+        start_response("200 OK", [*chosen.headers, *extra_headers])
+        return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [chosen.body]

@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "liveblog.middleware.IgnorePreconditionsMiddleware",
     # ETags on pages and the feed: a CDN refreshing an expired copy gets a 304.
     "django.middleware.http.ConditionalGetMiddleware",
+    # Inside it, so it answers 304 per encoding (each has its own ETag): liveblog/compression.py.
+    "liveblog.compression.CompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -165,7 +165,7 @@ def test_the_bytes_held_are_bounded(clock):
     cache = MicroCache(inner, seconds=1, max_bytes=5000, clock=clock)
     for since in range(20):
         request(cache, query=f"since={since}")
-    assert sum(len(entry.body) for entry in cache.entries.values()) <= 5000
+    assert sum(entry.size for entry in cache.entries.values()) <= 5000
     request(cache, query="since=19")
     assert len(inner.calls) == 20, "the newest copy is kept"
 
