@@ -13,6 +13,8 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 
+from blog import pages
+
 # "<entry id>-<change counter>". The entry's id makes a cursor from another life
 # of the slug (an entry deleted and created again under the same address) tell
 # itself apart: its reader must start over, not wait for a counter to catch up.
@@ -127,8 +129,12 @@ def changes_since(entry, since=None):
     """
     until = entry.version
     updates = updates_of(entry)
+    earlier = None
     if since is None:
-        changed, deleted_ids = updates.all(), []
+        # The entry's page, not every update: earlier ones are on archive pages (blog/pages.py).
+        changed, archives = pages.live_page(entry, updates)
+        deleted_ids = []
+        earlier = pages.archive_url(entry, archives, json=True) if archives else None
     elif since >= until:
         changed, deleted_ids = [], []
     else:
@@ -146,4 +152,5 @@ def changes_since(entry, since=None):
         + [{"id": update_id, "deleted": True} for update_id in deleted_ids],
         "cursor": str(Cursor(entry.pk, until)),
         "poll_interval": poll_interval(entry),
+        **({"earlier": earlier} if since is None else {}),
     }

@@ -257,7 +257,11 @@ class LiveUpdate(models.Model):
 
     class Meta:
         ordering = ["created", "id"]
-        indexes = [models.Index(fields=["entry", "version"])]
+        indexes = [
+            models.Index(fields=["entry", "version"]),
+            # The newest updates of an entry's page, and positions for permalinks (blog/pages.py).
+            models.Index(fields=["entry", "created", "id"]),
+        ]
         constraints = [
             # Enforced by the database, not only by a form: two authors pinning
             # at once, or a bulk update, still leave one pinned post (issue 10).
@@ -324,7 +328,9 @@ class LiveUpdate(models.Model):
             super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return f"{self.entry.get_absolute_url()}#update-{self.pk}"
+        """Its permalink, which redirects to whichever page shows it (blog/views.py)."""
+        # Built on the entry's cached URL: a page asks once per update (see Entry.get_absolute_url()).
+        return f"{self.entry.get_absolute_url()}updates/{self.pk}/"
 
     def clean(self):
         if self.key_event and not self.headline.strip():

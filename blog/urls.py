@@ -10,4 +10,7 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("entries/<slug:slug>/", views.entry_detail, name="entry_detail"),
     path("entries/<slug:slug>/updates.json", views.entry_feed, name="entry_feed"),
+    path("entries/<slug:slug>/pages/<int:page>/", views.entry_page, name="entry_page"),
+    path("entries/<slug:slug>/pages/<int:page>.json", views.entry_page_json, name="entry_page_json"),
+    path("entries/<slug:slug>/updates/<int:update_id>/", views.update_permalink, name="update_permalink"),
 ]

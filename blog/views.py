@@ -3,7 +3,7 @@ from http import HTTPStatus
 
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static as static_url
 from django.utils.cache import patch_cache_control
@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from blog import live
+from blog import live, pages
 from blog.models import Entry
 from liveblog.db import deadline
 from liveblog.errors import json_errors
@@ -69,22 +69,91 @@ def entry_list(request):
     return cache_publicly(render(request, "blog/entry_list.html", context))
 
 
+def several_days(updates):
+    """Whether ``updates`` span more than one date: only then do dividers tell the dates apart."""
+    return len({update.shown_at().day for update in updates}) > 1
+
+
+def in_entry_order(entry, updates):
+    return updates[::-1] if entry.order == Entry.Order.NEWEST else updates
+
+
 @require_safe
 @takes_no_query
 def entry_detail(request, slug):
     entry = get_object_or_404(Entry, slug=slug)
-    updates = list(live.updates_of(entry))
+    updates, archives = pages.live_page(entry, live.updates_of(entry))
+    key_events = list(live.updates_of(entry).key_events())  # a list: see entry_list()
     context = {
         "entry": entry,
-        "updates": updates[::-1] if entry.order == Entry.Order.NEWEST else updates,
-        "key_events": list(live.updates_of(entry).key_events()),  # a list: see entry_list()
+        "updates": in_entry_order(entry, updates),
+        "key_events": key_events,
         "pinned": live.updates_of(entry).filter(pinned=True).first(),
         # Date dividers only when there is more than one date to tell apart (an election night).
-        "several_days": len({update.shown_at().day for update in updates}) > 1,
+        "several_days": several_days(updates),
+        "earlier_url": pages.archive_url(entry, archives) if archives else None,
+        "earlier_json_url": pages.archive_url(entry, archives, json=True) if archives else None,
         "cursor": live.cursor_for(entry),
         "poll_interval": live.poll_interval(entry),
     }
     return cache_publicly(render(request, "blog/entry_detail.html", context), live.max_age(entry))
+
+
+def archive_page(entry, page):
+    """The updates of archive page ``page``, oldest first; Http404 past the last one."""
+    total = entry.updates.count()
+    if not 1 <= page <= pages.archive_count(total):
+        raise Http404("There is no such page of updates.")
+    return pages.archive_updates(live.updates_of(entry), page)
+
+
+@require_safe
+@takes_no_query
+def entry_page(request, slug, page):
+    """An archive page: static, and cacheable for long, as its boundaries never move (blog/pages.py)."""
+    entry = get_object_or_404(Entry, slug=slug)
+    updates = archive_page(entry, page)
+    newer = pages.archive_count(entry.updates.count()) > page
+    context = {
+        "entry": entry,
+        "page": page,
+        "updates": in_entry_order(entry, updates),
+        "several_days": several_days(updates),
+        "earlier_url": pages.earlier_url(entry, page, json=False),
+        "newer_url": pages.archive_url(entry, page + 1) if newer else entry.get_absolute_url(),
+    }
+    response = render(request, "blog/entry_page.html", context)
+    return cache_publicly(response, settings.LIVE_ENDED_MAX_AGE)
+
+
+@json_errors
+@require_safe
+@takes_no_query
+def entry_page_json(request, slug, page):
+    """An archive page's updates, oldest first, for live.js's "Earlier updates" (docs/api.md)."""
+    try:
+        entry = Entry.objects.get(slug=slug)
+        updates = archive_page(entry, page)
+    except (Entry.DoesNotExist, Http404):
+        return cache_publicly(json_error(HTTPStatus.NOT_FOUND, "There is no such page of updates."))
+    document = {
+        "entry": live.serialize_entry(entry),
+        "updates": [live.serialize_update(update) for update in updates],
+        "earlier": pages.earlier_url(entry, page),
+    }
+    return cache_publicly(JsonResponse(document), settings.LIVE_ENDED_MAX_AGE)
+
+
+@require_safe
+@takes_no_query
+def update_permalink(request, slug, update_id):
+    """Send a reader to the page that shows the update, at the update."""
+    entry = get_object_or_404(Entry, slug=slug)
+    update = get_object_or_404(entry.updates.only("id", "entry_id", "created"), pk=update_id)
+    page = pages.page_of(pages.position_of(update), entry.updates.count())
+    url = entry.get_absolute_url() if page is None else pages.archive_url(entry, page)
+    # Where an update is shown changes only as pages fill: keep it one poll interval.
+    return cache_publicly(HttpResponseRedirect(f"{url}#update-{update.pk}"))
 
 
 # Exempt from CSRF so that a POST gets this view's JSON 405 rather than the

@@ -326,3 +326,6 @@ LIVE_ENDED_MAX_AGE = env.int("LIVE_ENDED_MAX_AGE", default=300)
 # An update edited more than this many seconds after it was posted shows
 # "Updated HH:MM"; quicker typo fixes stay silent.
 LIVE_EDIT_GRACE_SECONDS = env.int("LIVE_EDIT_GRACE_SECONDS", default=120)
+# Updates on an entry's page; older ones live on archive pages of this many each
+# (blog/pages.py), whose boundaries never move, so they are cached for long.
+LIVE_PAGE_SIZE = env.int("LIVE_PAGE_SIZE", default=50)

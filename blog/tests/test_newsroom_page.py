@@ -61,7 +61,7 @@ def test_first_key_event_posted_live_shows_the_key_events_list(page, feed):
     expect(page.locator("#key-events")).to_be_visible()
     link = page.locator("#key-events li a")
     expect(link).to_have_text("14:00 UTC Polls close", use_inner_text=True)
-    expect(link).to_have_attribute("href", f"{entry.get_absolute_url()}#update-{update.pk}")
+    expect(link).to_have_attribute("href", update.get_absolute_url())
     expect(page.locator(f"#update-{update.pk}")).to_have_class(re.compile(r"\bis-key-event\b"))
     expect(page.locator(f"#update-{update.pk} .tag-key-event")).to_have_text("Key event")
 

@@ -51,7 +51,7 @@ def test_each_update_has_a_permalinked_time_in_the_entrys_zone(client):
     update = make_update(entry, created="2026-03-01T10:00:00Z")
     html = client.get(entry.get_absolute_url()).content.decode()
     assert (
-        f'<a class="update-time" href="/entries/{entry.slug}/#update-{update.pk}">'
+        f'<a class="update-time" href="/entries/{entry.slug}/updates/{update.pk}/">'
         '<time datetime="2026-03-01T19:00:00+09:00" title="Sunday 1 March 2026, 19:00 JST (Asia/Tokyo)">'
         "19:00 JST</time></a>"
     ) in html
@@ -92,13 +92,13 @@ def test_page_declares_its_language_and_viewport(client):
 
 
 def test_entry_page_needs_a_fixed_number_of_queries(client, django_assert_max_num_queries):
-    """The entry, its updates, its key events and its pinned update, however many there are."""
+    """The entry, its number of updates, its page of them, its key events and its pinned update."""
     entry = make_entry(show_bylines=True)
     for number in range(20):
         make_update(entry, author=make_user(f"author{number % 3}"), headline=f"News {number}",
                     key_event=number % 2 == 0)  # fmt: skip
     make_update(entry, pinned=True)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         client.get(entry.get_absolute_url())
 
 

@@ -48,8 +48,9 @@
     return null;
   }
 
+  // The update's permalink (/entries/<slug>/updates/<id>/), beside the feed's URL.
   function permalink(id) {
-    return window.location.pathname + "#update-" + id;
+    return feedUrl.replace(/updates\.json$/, "updates/" + id + "/");
   }
 
   function setTime(time, iso, label, title) {

@@ -1,0 +1,77 @@
+"""Which updates each page of an entry shows: the page arithmetic, in one place.
+
+Updates are numbered by position, oldest first (by created, then id). With N
+updates and S = LIVE_PAGE_SIZE, archive page p (1 is the oldest) holds positions
+[(p - 1) * S, p * S), and there are A = max(0, N // S - 1) archive pages. The
+entry's own page holds the rest: the newest S to 2S - 1 updates, or all of them
+while N < 2S. Pages are anchored to the oldest update, so a new update never
+moves an archive page's boundaries: archive pages can be cached for long.
+"""
+
+from django.conf import settings
+from django.db.models import Q
+from django.urls import reverse
+
+
+def page_size():
+    return settings.LIVE_PAGE_SIZE
+
+
+def archive_count(total, size=None):
+    """How many archive pages an entry of ``total`` updates has."""
+    size = size or page_size()
+    return max(0, total // size - 1)
+
+
+def archive_bounds(page, size=None):
+    """The positions [start, stop) archive page ``page`` holds."""
+    size = size or page_size()
+    return (page - 1) * size, page * size
+
+
+def live_page_length(total, size=None):
+    """How many of the newest updates the entry's own page holds."""
+    size = size or page_size()
+    return total - archive_count(total, size) * size
+
+
+def page_of(position, total, size=None):
+    """The archive page that shows the update at ``position``; None for the entry's own page."""
+    size = size or page_size()
+    page = position // size + 1
+    return page if page <= archive_count(total, size) else None
+
+
+def newest(updates, count):
+    """The newest ``count`` of ``updates`` (a queryset), oldest first: one query, no OFFSET."""
+    if count <= 0:
+        return []
+    return list(updates.order_by("-created", "-id")[:count])[::-1]
+
+
+def archive_updates(updates, page, size=None):
+    """The updates of archive page ``page``, oldest first."""
+    start, stop = archive_bounds(page, size)
+    return list(updates.order_by("created", "id")[start:stop])
+
+
+def position_of(update):
+    """How many of its entry's updates come before ``update``."""
+    before = Q(created__lt=update.created) | Q(created=update.created, id__lt=update.pk)
+    return update.entry.updates.filter(before).count()
+
+
+def archive_url(entry, page, json=False):
+    name = "blog:entry_page_json" if json else "blog:entry_page"
+    return reverse(name, args=[entry.slug, page])
+
+
+def earlier_url(entry, page, json=True):
+    """The URL of the archive page before ``page`` (the entry's page counts as A + 1), or None."""
+    return archive_url(entry, page - 1, json=json) if page > 1 else None
+
+
+def live_page(entry, updates):
+    """The updates of the entry's own page, oldest first, and how many archive pages precede it."""
+    total = entry.updates.count()
+    return newest(updates, live_page_length(total)), archive_count(total)
