@@ -100,11 +100,14 @@ def entry_detail(request, slug):
 
 
 def archive_page(entry, page):
-    """The updates of archive page ``page``, oldest first; Http404 past the last one."""
-    total = entry.updates.count()
-    if not 1 <= page <= pages.archive_count(total):
+    """The updates of archive page ``page``, oldest first, and how many archive pages there are.
+
+    Raises Http404 past the last one.
+    """
+    archives = pages.archive_count(entry.updates.count())
+    if not 1 <= page <= archives:
         raise Http404("There is no such page of updates.")
-    return pages.archive_updates(live.updates_of(entry), page)
+    return pages.archive_updates(live.updates_of(entry), page), archives
 
 
 @require_safe
@@ -112,15 +115,14 @@ def archive_page(entry, page):
 def entry_page(request, slug, page):
     """An archive page: static, and cacheable for long, as its boundaries never move (blog/pages.py)."""
     entry = get_object_or_404(Entry, slug=slug)
-    updates = archive_page(entry, page)
-    newer = pages.archive_count(entry.updates.count()) > page
+    updates, archives = archive_page(entry, page)
     context = {
         "entry": entry,
         "page": page,
         "updates": in_entry_order(entry, updates),
         "several_days": several_days(updates),
         "earlier_url": pages.earlier_url(entry, page, json=False),
-        "newer_url": pages.archive_url(entry, page + 1) if newer else entry.get_absolute_url(),
+        "newer_url": pages.archive_url(entry, page + 1) if page < archives else entry.get_absolute_url(),
     }
     response = render(request, "blog/entry_page.html", context)
     return cache_publicly(response, settings.LIVE_ENDED_MAX_AGE)
@@ -133,7 +135,7 @@ def entry_page_json(request, slug, page):
     """An archive page's updates, oldest first, for live.js's "Earlier updates" (docs/api.md)."""
     try:
         entry = Entry.objects.get(slug=slug)
-        updates = archive_page(entry, page)
+        updates, _ = archive_page(entry, page)
     except (Entry.DoesNotExist, Http404):
         return cache_publicly(json_error(HTTPStatus.NOT_FOUND, "There is no such page of updates."))
     document = {
