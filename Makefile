@@ -4,7 +4,7 @@ PYTHON := $(VENV)/bin/python
 LOCAL := DEBUG=true
 APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: run test test-slow serve bench lint format simulate chromium java bench-tools clean
+.PHONY: run test test-slow serve bench audit lint format simulate chromium java bench-tools clean
 
 run: $(VENV)/.runtime
 	$(LOCAL) $(PYTHON) manage.py migrate --noinput
@@ -35,6 +35,15 @@ serve: $(VENV)/.runtime
 # CDN: prints a table and writes bench/results.md (a few minutes; see bench/__main__.py).
 bench: $(VENV)/.dev bench-tools
 	$(PYTHON) -m bench
+
+# Lighthouse 12.2.3 (mobile) on the home page and entry pages of 200 and 5,000 updates, served
+# by gunicorn with production settings: prints the four scores per page (a few minutes; bench/audit.py).
+audit: $(VENV)/.dev chromium .audit/node_modules/.bin/lighthouse
+	$(PYTHON) -m bench.audit
+
+# Lighthouse 13 needs Node 22; its own prefix keeps it out of `make test`'s npm ci.
+.audit/node_modules/.bin/lighthouse:
+	npm install --prefix .audit --save-exact --no-audit --no-fund lighthouse@12.2.3
 
 # Posts, edits and deletes demo updates every few seconds: watch the demo page move.
 simulate: $(VENV)/.runtime
