@@ -5,7 +5,7 @@ from http import HTTPStatus
 
 import pytest
 
-from blog.tests.factories import make_entry
+from blog.tests.factories import make_entry, make_update
 
 pytestmark = pytest.mark.django_db
 
@@ -51,3 +51,9 @@ def test_favicon_ico_redirects_to_the_svg_icon(client):
     assert response.status_code == HTTPStatus.FOUND
     assert response["Location"] == "/static/favicon.svg"
     assert response["Cache-Control"].startswith("public, max-age=86400")
+
+
+def test_template_comments_never_reach_the_reader(client):
+    entry = make_entry()
+    make_update(entry, content="A pinned summary.", pinned=True)
+    assert "{#" not in client.get(entry.get_absolute_url()).content.decode()
