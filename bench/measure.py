@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import cdn, nginx, wrk
-from bench.config import VARIANTS, log
+from bench.config import ACCEPT_COMPRESSED, VARIANTS, log
 from bench.servers import Client
 
 HOP_BY_HOP = {"connection", "date", "keep-alive", "server", "transfer-encoding"}
@@ -25,6 +25,7 @@ class Target:
     name: str
     body: bytes = b""
     headers: list = field(default_factory=list)
+    request_headers: dict = field(default_factory=dict)
 
     def header(self, name):
         return next(v for k, v in self.headers if k.lower() == name.lower())
@@ -58,8 +59,8 @@ class Measurements:
     poll_interval: int  # the feed's max-age, as the servers were configured
 
 
-def fetch(client, path):
-    status, headers, body = client.request(path)
+def fetch(client, path, headers=None):
+    status, headers, body = client.request(path, headers=headers)
     if status != 200:
         raise RuntimeError(f"GET {path} answered {status}: {body[:300]!r}")
     return headers, body
@@ -75,11 +76,15 @@ def capture_targets(app, slug, directory):
         Target("empty poll", f"{feed}?since={cursor}", "poll.json"),
         Target("full list", feed, "list.json"),
         Target("page", f"/entries/{slug}/", "page.html"),
-    ]
+        Target("compressed empty poll", f"{feed}?since={cursor}", "poll-compressed.json",
+               request_headers=ACCEPT_COMPRESSED),
+        Target("compressed page", f"/entries/{slug}/", "page-compressed.html",
+               request_headers=ACCEPT_COMPRESSED),
+    ]  # fmt: skip
     directory.mkdir(parents=True)
     manifest = {}
     for target in targets:
-        headers, target.body = fetch(client, target.path)
+        headers, target.body = fetch(client, target.path, target.request_headers)
         target.headers = [(k, v) for k, v in headers.items() if k.lower() not in HOP_BY_HOP]
         (directory / target.name).write_bytes(target.body)
         manifest[target.name] = target.headers
@@ -100,8 +105,8 @@ def measure_throughput(settings, targets, urls):
     rounds average that out, and the range shows what is left.
     """
 
-    def run(url, seconds):
-        return wrk.run(url, seconds, settings.connections, settings.wrk_threads)
+    def run(url, seconds, headers):
+        return wrk.run(url, seconds, settings.connections, settings.wrk_threads, headers)
 
     throughput = {}
     for target in targets:
@@ -114,8 +119,8 @@ def measure_throughput(settings, targets, urls):
                 if round_number == 0:
                     log(f"{target.kind}: {label} ({url})")
                     if settings.warmup:
-                        run(url, settings.warmup)
-                runs[variant].append(run(url, settings.round_seconds))
+                        run(url, settings.warmup, target.request_headers)
+                runs[variant].append(run(url, settings.round_seconds, target.request_headers))
     return throughput
 
 
@@ -170,15 +175,23 @@ def median_ms(client, path, samples):
 
 
 def measure_growth(settings, app_off, slugs):
-    """Time the uncached page and full list of each entry, on a server whose micro-cache is off.
+    """Time the uncached page, feed without since and up-to-date poll of each entry, micro-cache off.
 
     Not cache-busting query strings on the production server: the app redirects
     those to the canonical URL (so that they cannot bypass a cache).
     """
     client = Client(app_off)
+    feeds = {slug: f"/entries/{slug}/updates.json" for slug in slugs}
+    polls = {
+        slug: f"{feed}?since={json.loads(fetch(client, feed)[1])['cursor']}" for slug, feed in feeds.items()
+    }
     rows = []
-    for kind, path_of in [("page", "/entries/{}/"), ("full list", "/entries/{}/updates.json")]:
-        cells = [median_ms(client, path_of.format(slug), settings.samples) for slug in slugs]
+    for kind, path_of in [
+        ("page", "/entries/{}/".format),
+        ("feed without since", feeds.get),
+        ("poll", polls.get),
+    ]:
+        cells = [median_ms(client, path_of(slug), settings.samples) for slug in slugs]
         rows.append({"kind": kind, "cells": cells})
         log(f"growth: {kind}: " + ", ".join(f"{ms:.1f} ms" for ms, _ in cells))
     return rows

@@ -65,9 +65,11 @@ def parse(output):
     )
 
 
-def start(url, seconds, connections, threads):
+def start(url, seconds, connections, threads, headers=None):
+    """Start wrk on ``url``, sending HEADER and ``headers`` (a dict) with every request."""
+    extra = [option for name, value in (headers or {}).items() for option in ("-H", f"{name}: {value}")]
     command = [wrk_executable(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", f"--timeout={TIMEOUT}",
-               "-H", HEADER, url]  # fmt: skip
+               "-H", HEADER, *extra, url]  # fmt: skip
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -78,8 +80,8 @@ def finish(process):
     return parse(output)
 
 
-def run(url, seconds, connections, threads):
-    return finish(start(url, seconds, connections, threads))
+def run(url, seconds, connections, threads, headers=None):
+    return finish(start(url, seconds, connections, threads, headers))
 
 
 def version():
