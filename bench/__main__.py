@@ -12,9 +12,9 @@ It prints a Markdown report and writes it to bench/results.md. Four parts:
 2. CDN. nginx with proxy_cache and proxy_cache_lock in front of the app, many
    readers polling the up-to-date feed URL and loading the page: requests
    served against requests that reached the app.
-3. Growth. Median time of one page and one full list, sequentially, on the
-   200-update entry and a big one (5,000 updates), from the app with its
-   micro-cache off, so that no cache can answer.
+3. Growth. Median time of one page, one feed without `since` and one poll,
+   sequentially, on entries of 200, 5,000 and 50,000 updates, from the app with
+   its micro-cache off, so that no cache can answer.
 4. Photos. Processing time per photo (blog/photos.py), by source size: JPEGs of
    3 to 48 megapixels and a 12-megapixel HEIC, drawn at run time, first, while
    the machine is quiet.
@@ -36,7 +36,7 @@ numbers across runs. Environment knobs, with their defaults:
   round measured one or two processes by luck (rounds of 2,000 and 8,000 req/s
   for the same server). One worker also leaves wrk the machine's other core.
 - BENCH_CDN_SECONDS=30 and BENCH_CDN_CONNECTIONS=400 for the CDN part
-- BENCH_BIG_UPDATES=5000 and BENCH_SAMPLES=20 for the growth part
+- BENCH_BIG_UPDATES=5000, BENCH_HUGE_UPDATES=50000 and BENCH_SAMPLES=20 for the growth part
 - BENCH_PHOTO_RUNS=5 per source photo (the median is reported)
 - BENCH_OUTPUT=bench/results.md
 - DATABASE_URL=postgres://...: run on a throwaway database on that server
@@ -76,8 +76,9 @@ def main():
         prepare(env)
         log(f"timing photo processing, {settings.photo_runs} run(s) per source")
         photos = measure_photos(settings, env)
-        slugs = ["bench-small", "bench-big"]
-        for slug, updates in zip(slugs, [settings.updates, settings.big_updates], strict=True):
+        slugs = ["bench-small", "bench-big", "bench-huge"]
+        sizes = [settings.updates, settings.big_updates, settings.huge_updates]
+        for slug, updates in zip(slugs, sizes, strict=True):
             manage(env, "bench_data", slug, "--updates", str(updates))
         log(f"starting gunicorn ({settings.workers} workers x {settings.threads} threads) x 3 and nginx")
         app = serve()

@@ -107,6 +107,81 @@
     }
   }
 
+  // --- Earlier updates: archive pages, appended at the old end of the stream ---
+
+  var earlier = document.getElementById("earlier-updates");
+
+  function oldestShown() {
+    var edge = newestFirst ? container.lastElementChild : container.firstElementChild;
+    return skipDividers(edge, newestFirst ? "previousElementSibling" : "nextElementSibling");
+  }
+
+  // Only while earlier pages are left to load: once all are, the page shows every update.
+  function isBeforeShown(update) {
+    var oldest = earlier && oldestShown();
+    return Boolean(oldest) && isNewer(sortKey(oldest), [Date.parse(update.created), update.id]);
+  }
+
+  function placeEarlierLink() {
+    if (earlier) container.parentNode.insertBefore(earlier, newestFirst ? container.nextSibling : container);
+  }
+
+  function appendEarlier(updates) {
+    // Newest of the page first, each one becoming the oldest shown.
+    updates
+      .slice()
+      .reverse()
+      .forEach(function (update) {
+        if (document.getElementById("update-" + update.id)) return;
+        var element = fromTemplate(update);
+        element.id = "update-" + update.id;
+        var oldest = oldestShown();
+        if (oldest && !isNewer(sortKey(oldest), [Date.parse(update.created), update.id])) {
+          place(element); // a page whose boundaries moved (a deletion): placed by its time
+        } else if (newestFirst) {
+          container.appendChild(element);
+        } else {
+          container.insertBefore(element, container.firstElementChild);
+        }
+      });
+    redivide();
+    if (emptyNote) emptyNote.hidden = Boolean(container.querySelector(":scope > .update"));
+  }
+
+  function loadEarlier(event) {
+    var link = event.target.closest("a");
+    if (!link || !link.dataset.json) return;
+    event.preventDefault();
+    if (link.getAttribute("aria-busy") === "true") return;
+    link.setAttribute("aria-busy", "true");
+    fetch(link.dataset.json, { headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (data) {
+        appendEarlier(data.updates);
+        link.removeAttribute("aria-busy");
+        if (data.earlier) {
+          link.dataset.json = data.earlier;
+          link.href = data.earlier.replace(/\.json$/, "/");
+        } else {
+          earlier.remove();
+          earlier = null;
+        }
+      })
+      .catch(function () {
+        // The archive page itself shows them.
+        window.location.href = link.href;
+      });
+  }
+
+  function setUpEarlier() {
+    if (!earlier) return;
+    placeEarlierLink();
+    earlier.addEventListener("click", loadEarlier);
+  }
+
   function dividerBefore(update) {
     var label = update.dataset.dayLabel;
     var previous = update.previousElementSibling;
@@ -209,6 +284,9 @@
   // Returns 1 when the update is new to the page, for the announcement.
   function applyToStream(update) {
     var existing = document.getElementById("update-" + update.id);
+    // An update on an earlier page (edited, or new and back-dated): it shows
+    // there, and the reader loads it with that page, never out of place here.
+    if (!existing && !update.deleted && isBeforeShown(update)) return 0;
     if (update.deleted) {
       if (existing) existing.remove();
       return 0;
@@ -474,6 +552,7 @@
           container.appendChild(update);
         });
       redivide();
+      placeEarlierLink();
     }
     showOrder();
   }
@@ -544,6 +623,7 @@
     });
   }
 
+  setUpEarlier();
   setUpOrderToggle();
   setUpShowMore();
   // A page served from a cache may be a minute old: catch up at once.
