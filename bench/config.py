@@ -36,6 +36,7 @@ class Settings:
     cdn_seconds: int
     updates: int
     big_updates: int
+    huge_updates: int
     samples: int
     photo_runs: int
     workers: int
@@ -65,6 +66,7 @@ class Settings:
             cdn_seconds=number("BENCH_CDN_SECONDS", 30, 3),
             updates=200,
             big_updates=number("BENCH_BIG_UPDATES", 5000, 400),
+            huge_updates=number("BENCH_HUGE_UPDATES", 50000, 800),
             samples=number("BENCH_SAMPLES", 20, 3),
             photo_runs=number("BENCH_PHOTO_RUNS", 5, 1),
             workers=number("BENCH_WORKERS", 1),

@@ -175,15 +175,23 @@ def median_ms(client, path, samples):
 
 
 def measure_growth(settings, app_off, slugs):
-    """Time the uncached page and full list of each entry, on a server whose micro-cache is off.
+    """Time the uncached page, feed without since and up-to-date poll of each entry, micro-cache off.
 
     Not cache-busting query strings on the production server: the app redirects
     those to the canonical URL (so that they cannot bypass a cache).
     """
     client = Client(app_off)
+    feeds = {slug: f"/entries/{slug}/updates.json" for slug in slugs}
+    polls = {
+        slug: f"{feed}?since={json.loads(fetch(client, feed)[1])['cursor']}" for slug, feed in feeds.items()
+    }
     rows = []
-    for kind, path_of in [("page", "/entries/{}/"), ("full list", "/entries/{}/updates.json")]:
-        cells = [median_ms(client, path_of.format(slug), settings.samples) for slug in slugs]
+    for kind, path_of in [
+        ("page", "/entries/{}/".format),
+        ("feed without since", feeds.get),
+        ("poll", polls.get),
+    ]:
+        cells = [median_ms(client, path_of(slug), settings.samples) for slug in slugs]
         rows.append({"kind": kind, "cells": cells})
         log(f"growth: {kind}: " + ", ".join(f"{ms:.1f} ms" for ms, _ in cells))
     return rows
