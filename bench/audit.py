@@ -44,6 +44,16 @@ def seed(env):
     manage(env, "bench_data", "audit-5000", "--updates", "5000")
 
 
+def describe(audit):
+    """Return a failed audit's title and its first few findings (a console error, an element)."""
+    items = (audit.get("details") or {}).get("items") or []
+    found = [
+        str(item.get("description") or item.get("url") or item.get("node", {}).get("snippet"))
+        for item in items
+    ]
+    return "; ".join([audit["title"], *found[:3]])
+
+
 def lighthouse(url, report):
     """Run Lighthouse on ``url`` and return its category scores, 0 to 100 (None when it gave none)."""
     subprocess.run(
@@ -61,7 +71,7 @@ def lighthouse(url, report):
     metrics = ", ".join(f"{name} {audits[name]['displayValue']}" for name in METRICS)
     failed = sorted(
         {
-            audits[ref["id"]]["title"]
+            describe(audits[ref["id"]])
             for key in list(CATEGORIES)[1:]
             for ref in categories[key]["auditRefs"]
             if ref["weight"] and audits[ref["id"]]["score"] is not None and audits[ref["id"]]["score"] < 1
