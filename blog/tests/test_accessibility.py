@@ -96,6 +96,8 @@ def test_live_states_have_no_wcag_violations(page, axe_script):
     page.goto(entry.get_absolute_url())
     expect(page.locator("#live-connection")).to_have_text("Live: new updates appear automatically.")
     page.locator("#order-toggle [data-order=oldest]").click()
+    # At the bottom, where it lands oldest first: out of view it would wait behind a button.
+    page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight)")
     make_update(entry, content="Just in.")
     page.evaluate("() => window.dispatchEvent(new Event('online'))")  # poll now
     expect(page.locator(".update.is-new")).to_have_count(1)

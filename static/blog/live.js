@@ -40,6 +40,10 @@
   var timer = null;
   var ended = false;
   var inFlight = false;
+  var newUpdatesButton = document.getElementById("new-updates");
+  var held = []; // new updates kept off the page, as elements, while the reader is elsewhere
+  var holding = false; // decided once per poll, before anything on the page moves
+  var caughtUp = false; // the first poll's updates are part of the page the reader opened
 
   function child(parent, className) {
     for (var node = parent.firstElementChild; node; node = node.nextElementSibling) {
@@ -284,6 +288,7 @@
   // Returns 1 when the update is new to the page, for the announcement.
   function applyToStream(update) {
     var existing = document.getElementById("update-" + update.id);
+    if (!existing && applyToHeld(update)) return 0;
     // An update on an earlier page (edited, or new and back-dated): it shows
     // there, and the reader loads it with that page, never out of place here.
     if (!existing && !update.deleted && isBeforeShown(update)) return 0;
@@ -298,9 +303,91 @@
     }
     var element = fromTemplate(update);
     element.id = "update-" + update.id;
+    if (holding) {
+      hold(element);
+      return 1;
+    }
     place(element);
     highlight(element);
     return 1;
+  }
+
+  // --- New updates out of view: held behind the "N new updates" button ---
+
+  function newUpdatesLabel(count) {
+    return count === 1 ? "1 new update" : count + " new updates";
+  }
+
+  // New updates land at the top newest first, at the bottom oldest first.
+  function landingInView() {
+    var box = container.getBoundingClientRect();
+    var edge = newestFirst ? box.top : box.bottom;
+    return edge >= 0 && edge <= window.innerHeight;
+  }
+
+  function showHeld() {
+    newUpdatesButton.hidden = !held.length;
+    newUpdatesButton.textContent = newUpdatesLabel(held.length);
+    // Beside the end the updates will land at, so the button points the way.
+    newUpdatesButton.classList.toggle("is-below", !newestFirst);
+  }
+
+  function hold(element) {
+    held.push(element);
+    showHeld();
+  }
+
+  // An edit or deletion of a held update applies at once, to what the button will insert.
+  function applyToHeld(update) {
+    var element = null;
+    for (var index = 0; index < held.length && !element; index += 1) {
+      if (held[index].dataset.id === String(update.id)) element = held[index];
+    }
+    if (!element) return false;
+    if (update.deleted) {
+      held.splice(held.indexOf(element), 1);
+      showHeld();
+    } else {
+      fill(element, update);
+    }
+    return true;
+  }
+
+  // Inserts the held updates; when the reader asked for them, takes them (and
+  // keyboard and screen-reader focus) to the first one.
+  function release(moveReader) {
+    if (!held.length) return;
+    var elements = held;
+    held = [];
+    showHeld();
+    elements.forEach(function (element) {
+      place(element);
+      highlight(element);
+    });
+    redivide();
+    if (emptyNote) emptyNote.hidden = true;
+    if (!moveReader) return;
+    var first = elements.reduce(function (a, b) {
+      return a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_PRECEDING ? b : a;
+    });
+    first.tabIndex = -1;
+    first.scrollIntoView({ block: "start" });
+    first.focus({ preventScroll: true });
+  }
+
+  function setUpNewUpdatesButton() {
+    if (!newUpdatesButton) return;
+    newUpdatesButton.addEventListener("click", function () {
+      release(true);
+    });
+    // A reader who scrolls to where the updates land has come for them.
+    window.addEventListener(
+      "scroll",
+      function () {
+        if (held.length && landingInView()) release(false);
+      },
+      { passive: true }
+    );
   }
 
   // --- Key events: newest first, like the server's list ---
@@ -379,6 +466,9 @@
 
   function apply(updates) {
     var added = 0;
+    // Out of view, new updates wait for the reader; in view, the held ones go in first.
+    holding = caughtUp && Boolean(newUpdatesButton) && !landingInView();
+    if (!holding) release(false);
     updates.forEach(function (update) {
       added += applyToStream(update);
       if (keyEvents) applyToKeyEvents(update);
@@ -395,7 +485,7 @@
 
   function announce(added) {
     if (!added) return;
-    var message = added === 1 ? "1 new update" : added + " new updates";
+    var message = newUpdatesLabel(added);
     // Screen readers skip a live region set to the text it already has; a
     // trailing no-break space makes "1 new update" twice in a row heard twice.
     if (announcer.textContent === message) message += "\u00a0";
@@ -486,6 +576,7 @@
   function handle(data) {
     retitle(data.entry.title);
     announce(apply(data.updates));
+    caughtUp = true;
     followEntryOrder(data.entry.order);
     cursor = data.cursor;
     interval = data.poll_interval;
@@ -545,6 +636,7 @@
   function applyOrder(order) {
     var wanted = order === "newest";
     if (wanted !== newestFirst) {
+      release(false); // placed in the order they were held for
       newestFirst = wanted;
       streamUpdates()
         .reverse()
@@ -626,6 +718,7 @@
   setUpEarlier();
   setUpOrderToggle();
   setUpShowMore();
+  setUpNewUpdatesButton();
   // A page served from a cache may be a minute old: catch up at once.
   poll();
 })();
