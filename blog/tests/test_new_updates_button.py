@@ -306,7 +306,9 @@ def test_button_shifts_no_layout_when_it_appears_and_is_pressed(page, feed, orde
     assert unexpected_shifts(page) == []
 
 
-def test_page_with_the_button_shown_has_no_wcag_violations(page, feed, axe_script):
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_page_with_the_button_shown_has_no_wcag_violations(page, feed, axe_script, scheme):
+    page.emulate_media(color_scheme=scheme)
     entry = long_entry("oldest")
     open_entry(page, entry)
     read_away_from_the_landing_end(page, "oldest")
