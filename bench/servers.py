@@ -96,7 +96,11 @@ class Server:
             [str(GUNICORN), app, "--config", "gunicorn.conf.py"],
             cwd=PROJECT_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )  # fmt: skip
-        self.wait_until_healthy()
+        try:
+            self.wait_until_healthy()
+        except RuntimeError:
+            self.stop()  # no gunicorn left behind
+            raise
 
     def wait_until_healthy(self, timeout=30):
         deadline = time.monotonic() + timeout
@@ -107,7 +111,8 @@ class Server:
                 with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
                     if response.status == 200:
                         return
-            except (urllib.error.URLError, ConnectionError):
+            # A busy machine's first answer may take longer than the probe waits (TimeoutError).
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.1)
         raise RuntimeError(f"gunicorn did not become healthy; see {self.log.name}")
 
