@@ -48,6 +48,7 @@ def negotiate(accept_encoding):
 
 
 def header(headers, name):
+    """Return the value of the header ``name`` (in lower case) in a list of pairs, or None."""
     return next((value for key, value in headers if key.lower() == name), None)
 
 
