@@ -148,3 +148,21 @@ def test_dark_scheme_live_states_have_no_wcag_violations(page, axe_script):
     page.goto("/")
     violations = axe_violations(page, axe_script)
     assert not violations, describe(violations)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_earlier_updates_and_archive_pages_have_no_wcag_violations(page, axe_script, settings, scheme):
+    settings.LIVE_PAGE_SIZE = 2
+    page.emulate_media(color_scheme=scheme)
+    entry = make_entry(title="Keynote")
+    for number in range(6):
+        make_update(entry, content=f"Update {number}.")
+    page.goto(entry.get_absolute_url())
+    expect(page.get_by_role("link", name="Earlier updates")).to_be_visible()
+    violations = axe_violations(page, axe_script)
+    assert not violations, describe(violations)
+
+    page.goto(f"{entry.get_absolute_url()}pages/1/")
+    expect(page.get_by_role("link", name="Newer updates")).to_be_visible()
+    violations = axe_violations(page, axe_script)
+    assert not violations, describe(violations)
