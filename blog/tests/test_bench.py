@@ -384,7 +384,7 @@ def test_a_quick_bench_run_reports_every_row(tmp_path):
 
     assert [row[0] for row in growth[1:]] == GROWTH_ROWS
     for row in growth[1:]:
-        assert all(number(cell) > 0 for cell in row[1:]), row
+        assert all(number(cell) > 0 for cell in row[1:5]), row  # the figures and the growth, not the goal
     for row in growth[1:]:
         if row[0].endswith("bytes"):
             # Four times the updates, about the same bytes: one page of them (blog/pages.py).
