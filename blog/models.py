@@ -261,6 +261,10 @@ class LiveUpdate(models.Model):
             models.Index(fields=["entry", "version"]),
             # The newest updates of an entry's page, and positions for permalinks (blog/pages.py).
             models.Index(fields=["entry", "created", "id"]),
+            # The key events list, without reading every update of a long entry.
+            models.Index(
+                fields=["entry", "created", "id"], condition=models.Q(key_event=True), name="key_events"
+            ),
         ]
         constraints = [
             # Enforced by the database, not only by a form: two authors pinning
