@@ -18,7 +18,8 @@ COPY . .
 
 # Hashed, compressed static files are built into the image. The key is a
 # throwaway for this one command; the real one comes from the environment.
-RUN SECRET_KEY=collectstatic-only-build-key-never-used-to-sign-anything-0123456789 python manage.py collectstatic --noinput
+RUN SECRET_KEY=collectstatic-only-build-key-never-used-to-sign-anything-0123456789 \
+    SITE_URL=https://collectstatic.invalid python manage.py collectstatic --noinput
 
 RUN useradd --system --uid 10001 --no-create-home liveblog \
     && mkdir -p /app/media && chown liveblog /app/media

@@ -22,8 +22,10 @@ test-slow: $(VENV)/.dev chromium java bench-tools node_modules/axe-core/axe.min.
 	$(VENV)/bin/pytest -m slow
 
 # Production settings on plain HTTP (nothing in front terminates TLS): a fresh
-# random key unless SECRET_KEY is set, so admin sessions last one run.
+# random key unless SECRET_KEY is set, so admin sessions last one run; absolute
+# URLs (feeds, canonical links) name this machine unless SITE_URL is set.
 SERVE_ENV := SECURE_SSL_REDIRECT=False SESSION_COOKIE_SECURE=False CSRF_COOKIE_SECURE=False \
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$${PORT:-8000}} \
 	SECRET_KEY=$${SECRET_KEY:-$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')}
 
 serve: $(VENV)/.runtime

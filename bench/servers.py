@@ -24,6 +24,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "serving-tests-" + "k" * 40,
     "DEBUG": "false",
     "ALLOWED_HOSTS": "127.0.0.1",
+    "SITE_URL": "https://live.example.com",
     "LOG_LEVEL": "WARNING",
 }
 

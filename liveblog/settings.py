@@ -45,6 +45,19 @@ if not DEBUG and (
         'Generate one with: python -c "import secrets; print(secrets.token_urlsafe(50))"'
     )
 
+# The site's public address, e.g. https://live.example.com: feeds, canonical links,
+# link previews and the sitemap carry absolute URLs, and they come from here, never
+# from the request's Host header, which a client chooses: a page the CDN caches
+# must not carry whatever host one request claimed (issue 13).
+SITE_URL = (env.str("SITE_URL", default="") or ("http://127.0.0.1:8000" if DEBUG else "")).rstrip("/")
+_site = urlsplit(SITE_URL)
+if _site.scheme not in ("http", "https") or not _site.netloc or _site.path or _site.query:
+    raise ImproperlyConfigured(
+        "SITE_URL must be set to the site's public address, scheme and host only, "
+        "e.g. SITE_URL=https://live.example.com: feeds, canonical links and link previews "
+        "need absolute URLs, and the request's Host header cannot be trusted for them."
+    )
+
 # Loopback names are always allowed so the container's own HEALTHCHECK works
 # whatever public names the site has; they cannot be reached from outside.
 ALLOWED_HOSTS = [*env.list("ALLOWED_HOSTS", default=[]), "localhost", "127.0.0.1", "[::1]"]

@@ -113,7 +113,7 @@ def test_r2_without_a_public_address_is_refused_at_start():
 def test_a_deployment_with_a_bucket_passes_djangos_deploy_checks():
     """The whole project loads (URLs, checks) with media at another origin, and --deploy finds nothing."""
     environment = {"PATH": os.environ["PATH"], "ENV_FILE": os.devnull, "SECRET_KEY": A_REAL_KEY,
-                   "AWS_STORAGE_BUCKET_NAME": "live-photos",
+                   "SITE_URL": "https://live.example.com", "AWS_STORAGE_BUCKET_NAME": "live-photos",
                    "MEDIA_PUBLIC_URL": "https://media.example.com"}  # fmt: skip
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -153,7 +153,7 @@ def test_pillows_decompression_bomb_warning_never_escapes_in_production():
         "    print(error.messages[0])\n"
     )
     env = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "liveblog.settings", "ENV_FILE": os.devnull,
-           "SECRET_KEY": A_REAL_KEY}  # fmt: skip
+           "SECRET_KEY": A_REAL_KEY, "SITE_URL": "https://live.example.com"}  # fmt: skip
     run = subprocess.run(
         [sys.executable, "-W", "default", "-c", code],
         input=png_header_only(8_000, 7_500),

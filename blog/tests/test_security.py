@@ -16,6 +16,7 @@ pytestmark = pytest.mark.django_db
 PRODUCTION_ENV = {
     "SECRET_KEY": "x" * 20 + "a-long-random-production-key-0123456789",
     "ALLOWED_HOSTS": "live.example.com",
+    "SITE_URL": "https://live.example.com",
     "CSRF_TRUSTED_ORIGINS": "https://live.example.com",
 }
 

@@ -13,9 +13,12 @@ A_REAL_KEY = "a-real-secret-for-this-test-0123456789-abcdefghijklmnopqrstuvwxyz"
 
 
 def read_setting(expression, **environment):
-    """Evaluate ``expression`` on the settings of a fresh interpreter with exactly this environment."""
+    """Evaluate ``expression`` on the settings of a fresh interpreter with this environment.
+
+    A production site address is given unless the test names its own (SITE_URL="" for none).
+    """
     env = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "liveblog.settings", "ENV_FILE": os.devnull,
-           **environment}  # fmt: skip
+           "SITE_URL": "https://live.example.com", **environment}  # fmt: skip
     code = f"from django.conf import settings; print({expression})"
     return subprocess.run(
         [sys.executable, "-c", code], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60
@@ -39,6 +42,26 @@ def test_production_refuses_a_short_or_repetitive_key(key):
     result = read_setting("settings.DEBUG", SECRET_KEY=key)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "site_url", ["", "live.example.com", "https://live.example.com/blog", "ftp://live.example.com"]
+)
+def test_production_refuses_to_start_without_a_site_address(site_url):
+    result = read_setting("settings.DEBUG", SECRET_KEY=A_REAL_KEY, SITE_URL=site_url)
+    assert result.returncode != 0
+    assert "SITE_URL must be set to the site's public address" in result.stderr
+
+
+def test_the_site_address_loses_a_trailing_slash_and_defaults_to_this_machine_in_development():
+    assert (
+        read_setting(
+            "settings.SITE_URL", SECRET_KEY=A_REAL_KEY, SITE_URL="https://live.example.com/"
+        ).stdout.strip()
+        == "https://live.example.com"
+    )
+    result = read_setting("settings.SITE_URL", DEBUG="true", SITE_URL="")
+    assert result.stdout.strip() == "http://127.0.0.1:8000", result.stderr
 
 
 def test_debug_is_off_unless_asked_for():
