@@ -5,15 +5,19 @@ The bench runs with production settings on a throwaway database, so unlike
 whose slug it is given, and a second run with the same arguments adds nothing.
 """
 
+import io
 import random
 from datetime import timedelta
 
+from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
-from blog.models import Entry, LiveUpdate
-from blog.rendering import render_markdown
+from blog import photos
+from blog.models import Entry, LiveUpdate, Photo
+from blog.rendering import render_markdown, render_photos
 
 DISTRICTS = ["Northfield", "Riverside", "Old Town", "Harbour", "Hillcrest", "Eastgate", "Millbrook"]
 CANDIDATES = ["Adams", "Okafor", "Lindqvist", "Moreau", "Tanaka"]
@@ -34,8 +38,11 @@ DETAILS = [
 ]
 
 
-def update_markdown(chance, number):
-    """Return one update's markdown: mostly a line or two, sometimes a list, quote, link or image."""
+def update_markdown(chance, number, photos=False):
+    """Return one update's markdown: mostly a line or two, sometimes a list, quote, link or image.
+
+    With ``photos``, the image is left out: the caller attaches an uploaded photo in its place.
+    """
     values = {
         "district": chance.choice(DISTRICTS),
         "candidate": chance.choice(CANDIDATES),
@@ -57,11 +64,32 @@ def update_markdown(chance, number):
         text += f'\n\n> "We ran the campaign we wanted to run," says {values["candidate"]}.'
     elif roll < 0.62:
         text += f" Full figures on [the council's results page](https://example.com/results/{number})."
-    elif roll < 0.68:
+    elif roll < 0.68 and not photos:
         text += f"\n\n![The count in {values['district']}](https://example.com/photos/{number}.jpg)"
+    elif roll < 0.68:
+        text += PHOTO_MARK
     elif roll < 0.72:
         text = f"## Summary at {values['hour']}:{values['minute']:02d}\n\n{text} {chance.choice(DETAILS)}"
     return text
+
+
+# Marks an update that gets an uploaded photo (with --photos); never in the stored text.
+PHOTO_MARK = "\0photo"
+
+
+def count_photo():
+    """Return a stored 1600x1200 photo of a count (a gradient with shapes), whose files every copy shares."""
+    image = Image.new("RGB", (1600, 1200))
+    draw = ImageDraw.Draw(image)
+    for row in range(0, 1200, 8):
+        draw.rectangle((0, row, 1600, row + 8), fill=(40 + row // 10, 60 + row // 20, 120))
+    for left in range(100, 1500, 280):
+        draw.ellipse((left, 500, left + 200, 900), fill=(230, 200, 90))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    photo = Photo(alt="Counting staff at long tables under bright lights, stacking ballot papers.")
+    photo.use(photos.process(File(buffer, name="count.jpg")))
+    return photo
 
 
 class Command(BaseCommand):
@@ -71,8 +99,14 @@ class Command(BaseCommand):
         parser.add_argument("slug", help="The entry's slug, e.g. bench-200.")
         parser.add_argument("--updates", type=int, default=200, help="How many updates it should have.")
         parser.add_argument("--seed", type=int, default=1, help="Random seed (the same content each run).")
+        parser.add_argument(
+            "--photos",
+            action="store_true",
+            help="Attach an uploaded photo where an update would link an image elsewhere (example.com, "
+            "which fails offline): `make audit` counts a failed load as a console error.",
+        )
 
-    def handle(self, slug, updates, seed, **options):
+    def handle(self, slug, updates, seed, photos, **options):
         if updates < 0:
             raise CommandError("--updates must be zero or more.")
         with transaction.atomic():
@@ -88,9 +122,21 @@ class Command(BaseCommand):
             existing = entry.updates.count()
             chance = random.Random(seed)
             version = entry.version
-            new = []
+            new, new_photos = [], {}
+            stored = count_photo() if photos else None
             for number in range(updates):
-                content = update_markdown(chance, number)  # drawn for every number: same text each run
+                # Drawn for every number, so each run makes the same text.
+                content = update_markdown(chance, number, photos)
+                photo = None
+                if content.endswith(PHOTO_MARK):
+                    content = content.removesuffix(PHOTO_MARK)
+                    photo = Photo(
+                        alt=stored.alt,
+                        digest=stored.digest,
+                        width=stored.width,
+                        height=stored.height,
+                        variants=stored.variants,
+                    )
                 if number >= existing:
                     # What LiveUpdate.save() stores, without its queries per update:
                     # 50,000 saves one by one take longer than the bench allows.
@@ -99,12 +145,18 @@ class Command(BaseCommand):
                         LiveUpdate(
                             entry=entry,
                             content=content,
-                            content_html=render_markdown(content, heading="h3"),
+                            content_html=render_markdown(content, heading="h3")
+                            + render_photos([photo] if photo else []),
                             created=start + timedelta(seconds=30 * number),
                             version=version,
                         )
                     )
+                    if photo:
+                        new_photos[len(new) - 1] = photo
             LiveUpdate.objects.bulk_create(new, batch_size=1000)
+            for index, photo in new_photos.items():
+                photo.update = new[index]  # its id, set by bulk_create on SQLite and PostgreSQL
+            Photo.objects.bulk_create(new_photos.values(), batch_size=1000)
             Entry.objects.filter(pk=entry.pk).update(version=version)
         added = max(updates - existing, 0)
         self.stdout.write(f"{entry.get_absolute_url()}: {existing + added} updates ({added} added)")
