@@ -414,7 +414,7 @@ def test_bench_data_with_photos_shows_uploaded_photos_instead_of_images_from_els
     call_command("bench_data", "bench-photos", "--updates", "200", "--photos", stdout=io.StringIO())
     updates = Entry.objects.get(slug="bench-photos").updates.all()
     with_photos = [update for update in updates if update.photos.exists()]
-    assert len(with_photos) > 5
+    assert len(with_photos) == 50
     assert all('<figure class="update-photo"' in update.content_html for update in with_photos)
     assert not any("example.com/photos" in update.content_html for update in updates)
     assert len({photo.digest for update in with_photos for photo in update.photos.all()}) == 1, "files shared"
