@@ -33,7 +33,8 @@ def nu_errors(pages, directory):
     ]
 
 
-def test_every_newsroom_state_of_the_pages_is_valid_html(client, tmp_path):
+def test_every_newsroom_state_of_the_pages_is_valid_html(client, tmp_path, settings):
+    settings.LIVE_PAGE_SIZE = 2
     live = make_entry(title="Election night", time_zone="America/New_York", show_bylines=True)
     author = make_user("ada", first_name="Ada", last_name="Lovelace")
     make_update(live, content="Polls close <div> in prose", created="2026-11-03T23:00:00Z", author=author)
@@ -41,6 +42,7 @@ def test_every_newsroom_state_of_the_pages_is_valid_html(client, tmp_path):
         live, headline="A winner", key_event=True, content="# Detail\n\nText.", created="2026-11-04T06:00Z"
     )
     make_update(live, headline="What we know", content="Summary. " * 100, pinned=True, correction="Fixed.")
+    make_update(live, content="Turnout is up.\n\n```\nturnout = 0.61\n```", created="2026-11-04T07:00Z")
     ended = make_entry(title="Keynote", order="oldest")
     make_update(ended, content="Doors open.")
     ended.end_coverage()
@@ -50,6 +52,8 @@ def test_every_newsroom_state_of_the_pages_is_valid_html(client, tmp_path):
         "live": client.get(live.get_absolute_url()).content.decode(),
         "ended": client.get(ended.get_absolute_url()).content.decode(),
         "empty": client.get(empty.get_absolute_url()).content.decode(),
+        "archive": client.get(f"{live.get_absolute_url()}pages/1/").content.decode(),
     }
     assert "date-divider" in pages["live"] and "is-long" in pages["live"]
+    assert 'id="earlier-updates"' in pages["live"] and "Polls close" in pages["archive"]
     assert nu_errors(pages, tmp_path) == []
