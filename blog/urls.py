@@ -1,6 +1,6 @@
 from django.urls import path
 
-from blog import views
+from blog import feeds, views
 
 app_name = "blog"
 
@@ -8,8 +8,10 @@ urlpatterns = [
     path("", views.entry_list, name="entry_list"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("feed.atom", feeds.site_atom, name="site_atom"),
     path("entries/<slug:slug>/", views.entry_detail, name="entry_detail"),
     path("entries/<slug:slug>/updates.json", views.entry_feed, name="entry_feed"),
+    path("entries/<slug:slug>/feed.atom", feeds.entry_atom, name="entry_atom"),
     path("entries/<slug:slug>/pages/<int:page>/", views.entry_page, name="entry_page"),
     path("entries/<slug:slug>/pages/<int:page>.json", views.entry_page_json, name="entry_page_json"),
     path("entries/<slug:slug>/updates/<int:update_id>/", views.update_permalink, name="update_permalink"),
