@@ -56,13 +56,24 @@ def describe(audit):
     return "; ".join([audit["title"], *found[:3]])
 
 
+# Lighthouse sometimes fails to record a page load's trace on a busy machine
+# (NO_NAVSTART: "Please run Lighthouse again"); it is asked up to this many times.
+ATTEMPTS = 3
+
+
 def lighthouse(url, report):
     """Run Lighthouse on ``url`` and return its category scores, 0 to 100 (None when it gave none)."""
-    subprocess.run(
-        [str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={report}",
-         f"--only-categories={','.join(CATEGORIES)}", f"--chrome-flags={CHROME_FLAGS}"],
-        env={**os.environ, "CHROME_PATH": "/usr/bin/chromium"}, check=True, timeout=600,
-    )  # fmt: skip
+    for attempt in range(1, ATTEMPTS + 1):
+        run = subprocess.run(
+            [str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={report}",
+             f"--only-categories={','.join(CATEGORIES)}", f"--chrome-flags={CHROME_FLAGS}"],
+            env={**os.environ, "CHROME_PATH": "/usr/bin/chromium"}, timeout=600,
+        )  # fmt: skip
+        if run.returncode == 0:
+            break
+        print(f"Lighthouse failed on {url} (attempt {attempt} of {ATTEMPTS})", file=sys.stderr)
+    else:
+        raise RuntimeError(f"Lighthouse failed {ATTEMPTS} times on {url}")
     result = json.loads(Path(report).read_text())
     categories, audits = result["categories"], result["audits"]
     scores = {
