@@ -1,6 +1,6 @@
 from django.urls import path
 
-from blog import feeds, views
+from blog import feeds, sitemaps, views
 
 app_name = "blog"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("feed.atom", feeds.site_atom, name="site_atom"),
+    path("sitemap.xml", sitemaps.sitemap_xml, name="sitemap"),
+    path("robots.txt", sitemaps.robots_txt, name="robots"),
     path("entries/<slug:slug>/", views.entry_detail, name="entry_detail"),
     path("entries/<slug:slug>/updates.json", views.entry_feed, name="entry_feed"),
     path("entries/<slug:slug>/feed.atom", feeds.entry_atom, name="entry_atom"),
