@@ -6,14 +6,16 @@ from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static as static_url
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from blog import live, pages
+from blog import live, pages, structured_data
 from blog.models import Entry
+from blog.site import absolute_url
 from liveblog.db import deadline
 from liveblog.errors import json_errors
 
@@ -65,7 +67,12 @@ def takes_no_query(view):
 def entry_list(request):
     # Lists, not querysets: the template's {% if a or b %} would swallow a
     # database error and render (and let the CDN cache) "Nothing here yet".
-    context = {"live_entries": list(Entry.objects.live()), "ended_entries": list(Entry.objects.ended())}
+    context = {
+        "live_entries": list(Entry.objects.live()),
+        "ended_entries": list(Entry.objects.ended()),
+        "canonical_url": absolute_url(reverse("blog:entry_list")),
+        "preview": structured_data.site_preview(reverse("blog:entry_list")),
+    }
     return cache_publicly(render(request, "blog/entry_list.html", context))
 
 
@@ -84,6 +91,8 @@ def entry_detail(request, slug):
     entry = get_object_or_404(Entry, slug=slug)
     updates, archives = pages.live_page(entry, live.updates_of(entry))
     key_events = list(live.updates_of(entry).key_events())  # a list: see entry_list()
+    # From the updates already loaded: link previews and search engines cost no query.
+    json_ld, preview = structured_data.entry_markup(entry, updates)
     context = {
         "entry": entry,
         "updates": in_entry_order(entry, updates),
@@ -96,6 +105,9 @@ def entry_detail(request, slug):
         "earlier_json_url": pages.archive_url(entry, archives, json=True) if archives else None,
         "cursor": live.cursor_for(entry),
         "poll_interval": live.poll_interval(entry),
+        "canonical_url": absolute_url(entry.get_absolute_url()),
+        "structured_data": json_ld,
+        "preview": preview,
     }
     return cache_publicly(render(request, "blog/entry_detail.html", context), live.max_age(entry))
 
@@ -124,6 +136,8 @@ def entry_page(request, slug, page):
         "several_days": several_days(updates),
         "earlier_url": pages.earlier_url(entry, page, json=False),
         "newer_url": pages.archive_url(entry, page + 1) if page < archives else entry.get_absolute_url(),
+        # Each archive page is its own canonical page: its updates are on no other.
+        "canonical_url": absolute_url(pages.archive_url(entry, page)),
     }
     response = render(request, "blog/entry_page.html", context)
     return cache_publicly(response, settings.LIVE_ENDED_MAX_AGE)

@@ -57,6 +57,12 @@ if _site.scheme not in ("http", "https") or not _site.netloc or _site.path or _s
         "e.g. SITE_URL=https://live.example.com: feeds, canonical links and link previews "
         "need absolute URLs, and the request's Host header cannot be trusted for them."
     )
+# The publisher that search engines and link previews name (blog/structured_data.py).
+# The logo: an absolute URL, or a path on SITE_URL; empty for the site's own
+# 512x512 PNG (static/logo.png). Google wants a raster image of at least 112x112
+# that Google Images can read (not the SVG favicon).
+SITE_NAME = env.str("SITE_NAME", default="Liveblog")
+SITE_LOGO_URL = env.str("SITE_LOGO_URL", default="")
 
 # Loopback names are always allowed so the container's own HEALTHCHECK works
 # whatever public names the site has; they cannot be reached from outside.
