@@ -365,7 +365,8 @@ class LiveUpdate(models.Model):
         return LocalTime.of(self.created, self.entry.zone)
 
     def edited_at(self):
-        return LocalTime.of(self.edited, self.entry.zone) if self.edited else None
+        # Beside its update's day: an edit the next morning must not read as the same night.
+        return LocalTime.of(self.edited, self.entry.zone, beside=self.shown_at().day) if self.edited else None
 
     def is_long(self):
         """Whether it starts collapsed when pinned: a guess from its text, as the page loads without script.

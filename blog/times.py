@@ -6,7 +6,7 @@ function builds all of it, so the page, the feed and the admin agree.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 
 from django.utils import timezone
@@ -33,10 +33,12 @@ class LocalTime:
 
     moment: datetime
     zone_name: str
+    # The day it is shown beside (an edit's, its update's): on another day, the label says which.
+    beside: date | None = None
 
     @classmethod
-    def of(cls, instant, zone):
-        return cls(timezone.localtime(instant, zone), zone.key)
+    def of(cls, instant, zone, beside=None):
+        return cls(timezone.localtime(instant, zone), zone.key, beside)
 
     @cached_property
     def iso(self):
@@ -48,8 +50,16 @@ class LocalTime:
         return f"{self.moment:%H:%M}"
 
     @cached_property
-    def label(self):
+    def zoned_clock(self):
         return f"{self.clock} {zone_abbreviation(self.moment)}"
+
+    @cached_property
+    def label(self):
+        """The clock and zone; beside an update of another day, with a short date too ("09:46 EST, 4 Nov")."""
+        if self.beside is None or self.beside == self.day:
+            return self.zoned_clock
+        year = f" {self.moment.year}" if self.beside.year != self.moment.year else ""
+        return f"{self.zoned_clock}, {self.moment.day} {self.moment:%b}{year}"
 
     @cached_property
     def day(self):
@@ -66,4 +76,4 @@ class LocalTime:
     @cached_property
     def title(self):
         """The full date and zone, for the time element's tooltip."""
-        return f"{self.day_label}, {self.label} ({self.zone_name})"
+        return f"{self.day_label}, {self.zoned_clock} ({self.zone_name})"

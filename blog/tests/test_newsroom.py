@@ -207,7 +207,8 @@ def test_a_quick_typo_fix_stays_silent(client):
 def test_an_edit_after_the_grace_shows_updated_with_its_time(client, settings):
     settings.LIVE_EDIT_GRACE_SECONDS = 120
     entry = make_entry(time_zone="Europe/Paris")
-    update = make_update(entry, content="12 regions", created=LONG_AGO, posted=LONG_AGO)
+    # Shown now, posted long ago: the edit is past the grace and on the update's own day.
+    update = make_update(entry, content="12 regions", posted=LONG_AGO)
     update.content = "14 regions"
     update.correction = "Correction: 14 regions, not 12."
     update.save()
@@ -220,6 +221,29 @@ def test_an_edit_after_the_grace_shows_updated_with_its_time(client, settings):
     html = page(client, entry)
     assert f'<span class="update-edited">Updated <time datetime="{item["edited"]}"' in html
     assert '<p class="update-correction">Correction: 14 regions, not 12.</p>' in html
+
+
+@pytest.mark.parametrize(
+    ("edited", "label"),
+    [
+        ("2026-11-03T23:50:00Z", "18:50 EST"),  # the same evening in New York
+        ("2026-11-04T14:46:00Z", "09:46 EST, 4 Nov"),  # the next morning: not the same night
+        ("2027-01-04T14:46:00Z", "09:46 EST, 4 Jan 2027"),
+    ],
+)
+def test_an_edit_on_another_day_than_its_update_says_which_day_in_page_and_feed(client, edited, label):
+    entry = make_entry(time_zone="America/New_York")
+    update = make_update(entry, content="12 regions", created=dt.datetime(2026, 11, 3, 23, 30, tzinfo=dt.UTC))
+    LiveUpdate.objects.filter(pk=update.pk).update(edited=edited)
+    assert feed_item(client, entry, update)["edited_label"] == label
+    assert f">{label}</time></span>" in page(client, entry)
+
+
+def test_the_title_of_an_edit_on_another_day_says_its_date_once():
+    update = make_update(created=dt.datetime(2026, 11, 3, 23, 30, tzinfo=dt.UTC))
+    update.entry.time_zone = "America/New_York"
+    update.edited = dt.datetime(2026, 11, 4, 14, 46, tzinfo=dt.UTC)
+    assert update.edited_at().title == "Wednesday 4 November 2026, 09:46 EST (America/New_York)"
 
 
 def test_the_grace_counts_from_posting_not_from_a_back_dated_time():
