@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from blog import live, pages, structured_data
-from blog.models import Entry
+from blog.models import Entry, LiveUpdate
 from blog.site import absolute_url
 from liveblog.db import deadline
 from liveblog.errors import json_errors
@@ -166,11 +166,29 @@ def entry_page_json(request, slug, page):
 def update_permalink(request, slug, update_id):
     """Send a reader to the page that shows the update, at the update."""
     entry = get_object_or_404(Entry, slug=slug)
-    update = get_object_or_404(entry.updates.only("id", "entry_id", "created"), pk=update_id)
+    update = entry.updates.only("id", "entry_id", "created").filter(pk=update_id).first()
+    if update is None:
+        return update_gone(request, entry, update_id)
     page = pages.page_of(pages.position_of(update), entry.updates.count())
     url = entry.get_absolute_url() if page is None else pages.archive_url(entry, page)
     # Where an update is shown changes only as pages fill: keep it one poll interval.
     return cache_publicly(HttpResponseRedirect(f"{url}#update-{update.pk}"))
+
+
+def update_gone(request, entry, update_id):
+    """A permalink whose update left the entry: to its new place if it was moved, else 410 Gone.
+
+    Only an update the entry had (its tombstone says so): any other id is a plain 404.
+    """
+    if not entry.deletions.filter(update_id=update_id).exists():
+        raise Http404("There is no such update.")
+    moved = LiveUpdate.objects.select_related("entry").filter(pk=update_id).first()
+    if moved is not None:
+        # Posted to the wrong entry in a hurry, then moved: links shared meanwhile still land on it.
+        return cache_publicly(HttpResponseRedirect(moved.get_absolute_url()))
+    # A deletion is final: public and cacheable like an archive page.
+    response = render(request, "blog/update_gone.html", {"entry": entry}, status=HTTPStatus.GONE)
+    return cache_publicly(response, settings.LIVE_ENDED_MAX_AGE)
 
 
 # Exempt from CSRF so that a POST gets this view's JSON 405 rather than the

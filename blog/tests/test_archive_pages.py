@@ -188,6 +188,28 @@ def test_permalink_of_an_unknown_update_or_another_entrys_is_not_found(client):
     assert client.get(f"/entries/{entry.slug}/updates/{elsewhere.pk + 1000}/").status_code == 404
 
 
+def test_permalink_of_a_deleted_update_says_it_was_removed_and_links_to_the_entry(client):
+    entry = make_entry(title="Election night")
+    deleted = make_update(entry).pk
+    LiveUpdate.objects.get(pk=deleted).delete()
+    response = client.get(f"/entries/{entry.slug}/updates/{deleted}/")
+    assert response.status_code == 410
+    html = response.content.decode()
+    assert "This update was removed" in html
+    assert f'<a href="/entries/{entry.slug}/">Election night</a>' in html
+    assert response["Cache-Control"] == "public, max-age=300, stale-if-error=300"
+
+
+def test_permalink_of_an_update_moved_to_another_entry_follows_it(client):
+    wrong, right = make_entry(), make_entry()
+    update = make_update(wrong)
+    update.entry = right
+    update.save()
+    response = client.get(f"/entries/{wrong.slug}/updates/{update.pk}/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/entries/{right.slug}/updates/{update.pk}/"
+
+
 def test_key_events_list_every_key_event_through_permalinks(client, settings):
     settings.LIVE_PAGE_SIZE = 5
     entry = make_entry()

