@@ -18,13 +18,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from blog import photos
+from blog import desk, photos
 from blog.live import LARGEST_NUMBER
 from blog.models import Entry, LiveUpdate, Photo, author_name
 
 
 def post_update_url(entry):
     return f"{reverse('admin:blog_liveupdate_add')}?entry={entry.pk}"
+
+
+def desk_url(entry):
+    return reverse("admin:blog_entry_desk", args=[entry.pk])
 
 
 def storable(value):
@@ -177,10 +181,10 @@ class EntryAdmin(QueryStringGuard, admin.ModelAdmin):
         "time_zone",
         "created",
         "coverage",
-        "post_update_link",
+        "desk_link",
     ]
-    readonly_fields = ["coverage", "post_update_link"]
-    list_display = ["title", "coverage_status", "update_count", "created_in_zone", "post_update_link"]
+    readonly_fields = ["coverage", "desk_link"]
+    list_display = ["title", "coverage_status", "update_count", "created_in_zone", "desk_link"]
     list_filter = [CoverageFilter]
     search_fields = ["title", "slug", "body"]
     prepopulated_fields = {"slug": ["title"]}
@@ -188,6 +192,9 @@ class EntryAdmin(QueryStringGuard, admin.ModelAdmin):
     date_hierarchy = "created"
     # Explicit, because Meta.ordering is ignored once update_count adds a GROUP BY.
     ordering = ["-created", "-id"]
+
+    def get_urls(self):
+        return desk.urls(self) + super().get_urls()
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(update_count=Count("updates"))
@@ -217,10 +224,15 @@ class EntryAdmin(QueryStringGuard, admin.ModelAdmin):
         return f"Ended at {ended.label} on {ended.day_label}"
 
     @admin.display(description="Post")
-    def post_update_link(self, entry):
+    def desk_link(self, entry):
+        """The desk, where authors post, edit and illustrate updates (blog/desk.py); the stock form beside it."""
         if entry.pk is None:
             return "Save the entry first."
-        return format_html('<a href="{}">Post an update</a>', post_update_url(entry))
+        return format_html(
+            '<a class="desk-link" href="{}">Open desk</a> <a class="post-form-link" href="{}">or the form</a>',
+            desk_url(entry),
+            post_update_url(entry),
+        )
 
     @admin.action(description="End live coverage of the selected entries", permissions=["change"])
     def end_coverage(self, request, queryset):

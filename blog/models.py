@@ -252,6 +252,9 @@ class LiveUpdate(models.Model):
     # The last edit readers are told about ("Updated 10:42"); see save().
     edited = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveBigIntegerField(default=0, editable=False)
+    # Made by the desk's browser for each draft (blog/desk.py): a post retried after a
+    # lost answer names the same draft, and finds the update it already made.
+    draft_id = models.UUIDField(null=True, blank=True, editable=False)
 
     objects = LiveUpdateQuerySet.as_manager()
 
@@ -272,6 +275,8 @@ class LiveUpdate(models.Model):
             models.UniqueConstraint(
                 fields=["entry"], condition=models.Q(pinned=True), name="one_pinned_update_per_entry"
             ),
+            # Enforced by the database: two retries of one post racing each other make one update.
+            models.UniqueConstraint(fields=["entry", "draft_id"], name="one_update_per_draft"),
             # The Key events list shows headlines: a key event without one would be a blank line.
             models.CheckConstraint(
                 condition=~models.Q(key_event=True, headline=""),
@@ -296,9 +301,7 @@ class LiveUpdate(models.Model):
         # rendered once here, carried unchanged by the feed.
         # A fresh query, not self.photos: a prefetched list (the admin's) may be stale by now.
         attached = Photo.objects.filter(update_id=self.pk) if self.pk is not None else ()
-        # A heading in the text sits under the update's headline, or in its place.
-        heading = "h4" if self.headline else "h3"
-        self.content_html = render_markdown(self.content, heading=heading) + render_photos(attached)
+        self.content_html = self.render_html(attached)
         with transaction.atomic():
             stored = self._stored_reading()
             moved_from = stored["entry_id"] if stored and stored["entry_id"] != self.entry_id else None
@@ -330,6 +333,12 @@ class LiveUpdate(models.Model):
                     "edited",
                 }
             super().save(*args, **kwargs)
+
+    def render_html(self, attached_photos):
+        """Return the HTML readers see for its text and these photos (the desk's preview shows the same)."""
+        # A heading in the text sits under the update's headline, or in its place.
+        heading = "h4" if self.headline.strip() else "h3"
+        return render_markdown(self.content, heading=heading) + render_photos(attached_photos)
 
     def get_absolute_url(self):
         """Its permalink, which redirects to whichever page shows it (blog/views.py)."""

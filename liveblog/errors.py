@@ -17,6 +17,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
+from django.views import csrf
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,13 @@ def server_error(request):
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     return error_response(request, HTTPStatus.INTERNAL_SERVER_ERROR, "Something went wrong.", "500.html")
+
+
+def csrf_failure(request, reason=""):
+    if speaks_json(request):
+        message = "This page's security token is out of date: reload the page. Your draft is kept."
+        return JsonResponse({"error": message, "csrf": True}, status=HTTPStatus.FORBIDDEN)
+    return csrf.csrf_failure(request, reason)
 
 
 def login_locked_out(request, original_response=None, credentials=None):

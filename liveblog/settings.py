@@ -324,6 +324,15 @@ CONTENT_SECURITY_POLICY = (
     f"default-src 'self'; script-src 'self'; style-src 'self'; img-src {IMG_SOURCES}; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+# The authors' live desk (blog/desk.py), the one admin page written for a policy:
+# also thumbnails of photos not uploaded yet (blob:), and its own JSON requests.
+DESK_CONTENT_SECURITY_POLICY = (
+    f"default-src 'self'; script-src 'self'; style-src 'self'; img-src blob: data: {IMG_SOURCES}; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+# A form whose CSRF token went stale (an author logged in again in another tab):
+# the desk's JSON endpoints answer JSON, every other page Django's own page.
+CSRF_FAILURE_VIEW = "liveblog.errors.csrf_failure"
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,453 @@
+"""The live desk's endpoints: an author posts, fixes and illustrates, never loses a word nor posts twice."""
+
+import io
+import json
+import uuid
+from http import HTTPStatus
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Permission
+from django.test import Client
+from django.urls import reverse
+from PIL import Image
+
+from blog import desk
+from blog.models import DeletedUpdate, LiveUpdate
+from blog.tests.factories import attach_photo, make_entry, make_update, make_user
+
+pytestmark = pytest.mark.django_db
+
+KEYNOTE_UPDATE = """Tim walks on stage. The first slide:
+
+```
+$ liveblog --fast
+```
+
+He says the new chips are "<div>-free" (his joke, not ours)."""
+
+
+def desk_url(entry, name="updates", *args):
+    return reverse(f"admin:blog_entry_desk_{name}", args=[entry.pk, *args])
+
+
+def post(client, url, body, method="post"):
+    return getattr(client, method)(url, json.dumps(body), content_type="application/json")
+
+
+def new_draft(**fields):
+    return {"draft_id": str(uuid.uuid4()), "content": KEYNOTE_UPDATE, **fields}
+
+
+def author_client(*permissions, **user_fields):
+    """A staff author with only these permissions on blog's models, logged in."""
+    user = make_user(is_staff=True, **user_fields)
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="blog", codename__in=permissions)
+    )
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+AUTHOR = ["add_liveupdate", "change_liveupdate", "delete_liveupdate", "view_liveupdate", "change_entry"]
+
+
+@pytest.fixture
+def author():
+    return author_client(*AUTHOR, username="ana", first_name="Ana", last_name="Lima")
+
+
+def jpeg(width=1200, height=900):
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (30, 90, 160)).save(buffer, "JPEG")
+    buffer.seek(0)
+    buffer.name = "slide.jpg"
+    return buffer
+
+
+def upload(client, entry):
+    response = client.post(desk_url(entry, "photos"), {"file": jpeg()})
+    assert response.status_code == HTTPStatus.CREATED, response.content
+    return response.json()
+
+
+# The page.
+
+
+def test_the_desk_page_is_for_authors_and_sends_a_content_security_policy(author):
+    entry = make_entry(title="Keynote")
+    response = author.get(reverse("admin:blog_entry_desk", args=[entry.pk]))
+    assert response.status_code == HTTPStatus.OK
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert "no-store" in response["Cache-Control"]
+    assert response.context["desk"]["create"] == desk_url(entry)
+
+
+def test_the_desk_page_sends_a_logged_out_visitor_to_the_login_page(client):
+    entry = make_entry()
+    response = client.get(reverse("admin:blog_entry_desk", args=[entry.pk]))
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.url.startswith(reverse("admin:login"))
+
+
+def test_the_desk_page_needs_permission_to_add_updates():
+    entry = make_entry()
+    response = author_client("view_liveupdate").get(reverse("admin:blog_entry_desk", args=[entry.pk]))
+    assert response.status_code == HTTPStatus.FORBIDDEN
+
+
+# Posting.
+
+
+def test_a_post_makes_an_update_by_its_author_that_readers_get(author, client):
+    entry = make_entry()
+    response = post(author, desk_url(entry), new_draft(headline="Tim is on stage", key_event=True))
+    assert response.status_code == HTTPStatus.CREATED
+    made = response.json()["update"]
+    assert made["headline"] == "Tim is on stage" and made["key_event"] is True
+    assert made["author"] == "Ana Lima"
+    assert "<code>$ liveblog --fast\n</code>" in made["html"]
+    assert "&lt;div&gt;-free" in made["html"]
+    feed = client.get(reverse("blog:entry_feed", args=[entry.slug])).json()
+    assert [update["id"] for update in feed["updates"]] == [made["id"]]
+    assert LogEntry.objects.get().object_id == str(made["id"])
+
+
+def test_a_retried_post_answers_with_the_update_already_made(author):
+    entry = make_entry()
+    draft = new_draft()
+    first = post(author, desk_url(entry), draft)
+    retry = post(author, desk_url(entry), draft)
+    assert retry.status_code == HTTPStatus.OK
+    assert retry.json()["replayed"] is True
+    assert retry.json()["update"]["id"] == first.json()["update"]["id"]
+    assert entry.updates.count() == 1
+
+
+def test_a_retry_racing_the_first_post_still_makes_one_update(author, monkeypatch):
+    """The database's constraint decides when both got past the check for an existing draft."""
+    entry = make_entry()
+    draft = new_draft()
+    made = make_update(entry, content="The first attempt", draft_id=uuid.UUID(draft["draft_id"]))
+    looked = []
+    real = desk.already_made
+
+    def first_misses(entry, draft_id):
+        looked.append(draft_id)
+        return None if len(looked) == 1 else real(entry, draft_id)
+
+    monkeypatch.setattr(desk, "already_made", first_misses)
+    response = post(author, desk_url(entry), draft)
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["update"]["id"] == made.pk
+    assert entry.updates.count() == 1
+
+
+def test_the_same_draft_id_may_be_used_on_another_entry(author):
+    draft = new_draft()
+    for entry in [make_entry(), make_entry()]:
+        assert post(author, desk_url(entry), draft).status_code == HTTPStatus.CREATED
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"content": "  "}, "content", "an update cannot be empty"),
+        ({"headline": "x" * 121}, "headline", "at most 120 characters"),
+        ({"key_event": True}, "headline", "A key event needs a headline"),
+        ({"content": "x" * 20_001}, "content", "20,000"),
+        ({"pinned": "yes"}, "pinned", "true or false"),
+        ({"draft_id": "not-a-uuid"}, "draft_id", "draft"),
+    ],
+)
+def test_a_bad_post_answers_400_with_the_message_beside_its_field(author, body, field, message):
+    entry = make_entry()
+    response = post(author, desk_url(entry), {**new_draft(), **body})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert message in response.json()["fields"][field]
+    assert message in response.json()["error"]
+    assert not entry.updates.exists()
+
+
+def test_a_body_that_is_not_json_answers_400_in_json(author):
+    response = author.post(desk_url(make_entry()), "content=hello", content_type="application/json")
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json() == {"error": "The request was not valid JSON."}
+
+
+def test_an_ended_session_answers_401_in_json_with_the_way_back(client):
+    entry = make_entry()
+    response = post(client, desk_url(entry), new_draft())
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert "Log in again" in response.json()["error"]
+    assert response.json()["login"] == f"/admin/login/?next=/admin/blog/entry/{entry.pk}/desk/"
+
+
+def test_a_stale_csrf_token_answers_403_in_json():
+    entry = make_entry()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    response = post(client, desk_url(entry), new_draft())
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert response.json()["csrf"] is True
+
+
+def test_posting_needs_permission_to_add_updates():
+    entry = make_entry()
+    response = post(author_client("view_liveupdate"), desk_url(entry), new_draft())
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert "permission" in response.json()["error"]
+
+
+def test_an_unknown_entry_answers_404_in_json(author):
+    response = author.get(reverse("admin:blog_entry_desk_updates", args=[987654]))
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert response.json()["error"]
+
+
+def test_no_desk_answer_may_be_cached(author):
+    entry = make_entry()
+    for response in [author.get(desk_url(entry)), post(author, desk_url(entry), new_draft())]:
+        assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+# Photos.
+
+
+def test_a_photo_is_uploaded_then_posted_with_its_description(author):
+    entry = make_entry()
+    uploaded = upload(author, entry)
+    assert uploaded["width"] == 1200 and uploaded["thumb"].endswith(".webp")
+    photo = {"token": uploaded["token"], "alt": "The slide: a chip with 40 cores.", "caption": "Tim's slide"}
+    response = post(author, desk_url(entry), new_draft(content="", photos=[photo]))
+    assert response.status_code == HTTPStatus.CREATED
+    made = response.json()["update"]
+    assert made["photos"][0]["alt"] == "The slide: a chip with 40 cores."
+    assert '<figure class="update-photo">' in made["html"] and "Tim&#x27;s slide" in made["html"]
+    assert LiveUpdate.objects.get().content_html == made["html"]
+
+
+def test_a_photo_without_a_description_is_refused(author):
+    entry = make_entry()
+    photo = {"token": upload(author, entry)["token"], "alt": "  "}
+    response = post(author, desk_url(entry), new_draft(photos=[photo]))
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json()["fields"] == {"photos.0.alt": "Describe the photo for readers who cannot see it."}
+
+
+def test_a_made_up_photo_token_is_refused(author):
+    entry = make_entry()
+    photo = {"token": "photos/../../etc/passwd", "alt": "A photo"}
+    response = post(author, desk_url(entry), new_draft(photos=[photo]))
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "add it again" in response.json()["fields"]["photos.0"]
+
+
+def test_a_file_that_is_not_a_photo_is_refused_with_the_reason(author):
+    response = author.post(desk_url(make_entry(), "photos"), {"file": io.BytesIO(b"%PDF-1.7 not a photo")})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "JPEG" in response.json()["fields"]["file"]
+
+
+# Editing and deleting.
+
+
+def test_an_edit_from_the_version_stored_is_saved(author, client):
+    entry = make_entry()
+    made = post(author, desk_url(entry), new_draft()).json()["update"]
+    body = {"content": "Tim walks on stage. (Fixed: it was Johny.)", "version": made["version"]}
+    response = post(author, desk_url(entry, "update", made["id"]), body)
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["update"]["content"] == body["content"]
+    assert response.json()["update"]["version"] > made["version"]
+    delta = client.get(
+        reverse("blog:entry_feed", args=[entry.slug]), {"since": f"{entry.pk}-{made['version']}"}
+    )
+    assert "Fixed: it was Johny." in delta.json()["updates"][0]["html"]
+
+
+def test_an_edit_from_an_older_version_is_refused_with_who_changed_it(author):
+    entry = make_entry(time_zone="America/Los_Angeles")
+    made = post(author, desk_url(entry), new_draft()).json()["update"]
+    colleague = author_client(*AUTHOR, username="ben", first_name="Ben", last_name="Ito")
+    post(
+        colleague, desk_url(entry, "update", made["id"]), {"content": "Ben's fix", "version": made["version"]}
+    )
+    mine = {"content": "Ana's fix", "version": made["version"]}
+    response = post(author, desk_url(entry, "update", made["id"]), mine)
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert response.json()["error"].startswith("Changed by Ben Ito at ")
+    assert response.json()["error"].endswith("since you opened it: your text is kept below.")
+    assert " PST " in response.json()["error"] or " PDT " in response.json()["error"]
+    assert response.json()["update"]["content"] == "Ben's fix"
+    assert LiveUpdate.objects.get().content == "Ben's fix"
+
+
+def test_an_edit_of_the_text_must_say_which_version_it_started_from(author):
+    entry = make_entry()
+    update = make_update(entry)
+    response = post(author, desk_url(entry, "update", update.pk), {"content": "New text"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "version" in response.json()["fields"]
+
+
+def test_pin_and_key_event_toggles_need_no_version(author):
+    entry = make_entry()
+    update = make_update(entry, headline="Doors open")
+    pinned = make_update(entry, pinned=True)
+    assert post(author, desk_url(entry, "update", update.pk), {"pinned": True}).status_code == HTTPStatus.OK
+    response = post(author, desk_url(entry, "update", update.pk), {"key_event": True})
+    assert response.json()["update"]["key_event"] is True and response.json()["update"]["pinned"] is True
+    pinned.refresh_from_db()
+    assert not pinned.pinned
+
+
+def test_a_key_event_toggle_on_an_update_without_a_headline_says_why(author):
+    entry = make_entry()
+    update = make_update(entry)
+    response = post(author, desk_url(entry, "update", update.pk), {"key_event": True})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "needs a headline" in response.json()["error"]
+
+
+def test_photos_are_replaced_by_the_list_sent_in_order(author):
+    entry = make_entry()
+    update = make_update(entry, content="The stage")
+    kept, dropped = attach_photo(update, alt="Stage left"), attach_photo(update, alt="Stage right")
+    update.refresh_from_db()
+    new = {"token": upload(author, entry)["token"], "alt": "The demo on screen"}
+    body = {"photos": [new, {"id": kept.pk, "alt": "Stage left, lit"}], "version": update.version}
+    response = post(author, desk_url(entry, "update", update.pk), body)
+    assert response.status_code == HTTPStatus.OK, response.content
+    assert [photo["alt"] for photo in response.json()["update"]["photos"]] == [
+        "The demo on screen",
+        "Stage left, lit",
+    ]
+    assert not update.photos.filter(pk=dropped.pk).exists()
+    assert response.json()["update"]["html"].index("The demo on screen") < response.json()["update"][
+        "html"
+    ].index("Stage left, lit")
+
+
+def test_another_updates_photo_cannot_be_taken_by_id(author):
+    entry = make_entry()
+    elsewhere = attach_photo(make_update(entry, content="Other"))
+    update = make_update(entry, content="Mine")
+    body = {"photos": [{"id": elsewhere.pk, "alt": "Taken"}], "version": update.version}
+    response = post(author, desk_url(entry, "update", update.pk), body)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "not one of this update's" in response.json()["fields"]["photos.0"]
+
+
+def test_an_update_of_another_entry_is_not_found(author):
+    entry, other = make_entry(), make_entry()
+    update = make_update(other)
+    response = post(author, desk_url(entry, "update", update.pk), {"pinned": True})
+    assert response.status_code == HTTPStatus.NOT_FOUND
+
+
+def test_a_deletion_reaches_readers_and_the_history(author, client):
+    entry = make_entry()
+    update = make_update(entry)
+    version = entry.updates.get().version
+    response = author.delete(desk_url(entry, "update", update.pk))
+    assert response.json() == {"deleted": update.pk}
+    assert DeletedUpdate.objects.filter(update_id=update.pk).exists()
+    delta = client.get(reverse("blog:entry_feed", args=[entry.slug]), {"since": f"{entry.pk}-{version}"})
+    assert delta.json()["updates"] == [{"id": update.pk, "deleted": True}]
+    assert LogEntry.objects.get().is_deletion()
+
+
+def test_deleting_needs_permission_to_delete():
+    entry = make_entry()
+    update = make_update(entry)
+    response = author_client("add_liveupdate", "change_liveupdate").delete(
+        desk_url(entry, "update", update.pk)
+    )
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert entry.updates.exists()
+
+
+# Preview.
+
+
+def test_a_preview_is_the_readers_markup_and_saves_nothing(author):
+    entry = make_entry(show_bylines=True)
+    body = {"headline": "Live <demo>", "content": "# Specs\n\n<script>alert(1)</script> **40 cores**"}
+    response = post(author, desk_url(entry, "preview"), body)
+    html = response.json()["html"]
+    assert html.startswith('<article class="update')
+    assert '<h3 class="update-headline">Live &lt;demo&gt;</h3>' in html
+    assert "<h4>Specs</h4>" in html and "<strong>40 cores</strong>" in html
+    assert "<script>" not in html
+    assert 'By <span class="byline-name">Ana Lima</span>' in html
+    assert not LiveUpdate.objects.exists()
+
+
+def test_a_preview_shows_photos_not_posted_yet(author):
+    entry = make_entry()
+    photo = {"token": upload(author, entry)["token"], "alt": "Tim on stage"}
+    html = post(author, desk_url(entry, "preview"), {"content": "", "photos": [photo]}).json()["html"]
+    assert 'alt="Tim on stage"' in html
+
+
+# The stream.
+
+
+def test_the_stream_is_newest_first_with_what_editing_needs(author):
+    entry = make_entry()
+    older = make_update(entry, content="Doors open", created="2026-11-04T09:00Z")
+    newer = make_update(entry, content="Tim on stage", headline="Keynote starts", created="2026-11-04T10:00Z")
+    stream = author.get(desk_url(entry)).json()
+    assert [update["id"] for update in stream["updates"]] == [newer.pk, older.pk]
+    assert stream["updates"][0]["content"] == "Tim on stage"
+    assert stream["updates"][0]["version"] == LiveUpdate.objects.get(pk=newer.pk).version
+    assert stream["cursor"] == entry.updates.get(pk=newer.pk).version
+    assert stream["older"] is None
+
+
+def test_the_stream_pages_back_with_before(author, monkeypatch):
+    monkeypatch.setattr(desk, "STREAM_SIZE", 2)
+    entry = make_entry()
+    made = [make_update(entry, content=f"Update {n}", created=f"2026-11-04T10:0{n}Z") for n in range(5)]
+    first = author.get(desk_url(entry)).json()
+    assert [update["id"] for update in first["updates"]] == [made[4].pk, made[3].pk]
+    second = author.get(first["older"]).json()
+    assert [update["id"] for update in second["updates"]] == [made[2].pk, made[1].pk]
+    third = author.get(second["older"]).json()
+    assert [update["id"] for update in third["updates"]] == [made[0].pk] and third["older"] is None
+
+
+def test_the_stream_since_a_cursor_brings_a_co_authors_changes(author):
+    entry = make_entry()
+    edited, deleted = make_update(entry, content="Typo"), make_update(entry, content="Wrong entry")
+    deleted_id = deleted.pk
+    cursor = author.get(desk_url(entry)).json()["cursor"]
+    edited.content = "No typo"
+    edited.save()
+    deleted.delete()
+    new = make_update(entry, content="Ben's update")
+    changes = author.get(desk_url(entry), {"since": cursor}).json()
+    assert {update["id"] for update in changes["updates"]} == {edited.pk, new.pk}
+    assert changes["deleted"] == [deleted_id]
+    assert author.get(desk_url(entry), {"since": changes["cursor"]}).json()["updates"] == []
+
+
+def test_a_bad_cursor_answers_400(author):
+    response = author.get(desk_url(make_entry()), {"since": "yesterday"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+
+
+# Coverage.
+
+
+def test_coverage_ends_and_resumes_from_the_desk(author):
+    entry = make_entry()
+    ended = post(author, desk_url(entry, "coverage"), {"ended": True}).json()["entry"]
+    assert ended["is_live"] is False and ended["ended_label"]
+    entry.refresh_from_db()
+    assert not entry.is_live
+    resumed = post(author, desk_url(entry, "coverage"), {"ended": False}).json()["entry"]
+    assert resumed["is_live"] is True
