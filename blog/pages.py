@@ -8,9 +8,37 @@ while N < 2S. Pages are anchored to the oldest update, so a new update never
 moves an archive page's boundaries: archive pages can be cached for long.
 """
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Count, Max, Min, Q
 from django.urls import reverse
+from django.utils import timezone
+
+
+@dataclass(frozen=True)
+class Extent:
+    """How many updates an entry has, and the times of its oldest and newest (None without updates)."""
+
+    total: int
+    oldest: datetime | None
+    newest: datetime | None
+
+    def spans_several_days(self, zone):
+        """Whether the entry's updates fall on more than one date in ``zone``.
+
+        Decided for the whole entry, not from one page's updates: an archive page
+        within one day of an election night still says which day it is.
+        """
+        if self.oldest is None:
+            return False
+        return timezone.localtime(self.oldest, zone).date() != timezone.localtime(self.newest, zone).date()
+
+
+def extent(entry):
+    """The entry's Extent in one aggregate query: the count a page needs anyway, and two bounds beside it."""
+    return Extent(**entry.updates.aggregate(total=Count("*"), oldest=Min("created"), newest=Max("created")))
 
 
 def page_size():
@@ -71,7 +99,7 @@ def earlier_url(entry, page, json=True):
     return archive_url(entry, page - 1, json=json) if page > 1 else None
 
 
-def live_page(entry, updates):
+def live_page(entry, updates, total=None):
     """The updates of the entry's own page, oldest first, and how many archive pages precede it."""
-    total = entry.updates.count()
+    total = entry.updates.count() if total is None else total
     return newest(updates, live_page_length(total)), archive_count(total)

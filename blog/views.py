@@ -76,11 +76,6 @@ def entry_list(request):
     return cache_publicly(render(request, "blog/entry_list.html", context))
 
 
-def several_days(updates):
-    """Whether ``updates`` span more than one date: only then do dividers tell the dates apart."""
-    return len({update.shown_at().day for update in updates}) > 1
-
-
 def in_entry_order(entry, updates):
     return updates[::-1] if entry.order == Entry.Order.NEWEST else updates
 
@@ -89,7 +84,8 @@ def in_entry_order(entry, updates):
 @takes_no_query
 def entry_detail(request, slug):
     entry = get_object_or_404(Entry, slug=slug)
-    updates, archives = pages.live_page(entry, live.updates_of(entry))
+    extent = pages.extent(entry)
+    updates, archives = pages.live_page(entry, live.updates_of(entry), extent.total)
     key_events = list(live.updates_of(entry).key_events())  # a list: see entry_list()
     # From the updates already loaded: link previews and search engines cost no query.
     json_ld, preview = structured_data.entry_markup(entry, updates)
@@ -99,8 +95,8 @@ def entry_detail(request, slug):
         "key_events": key_events,
         # Unordered: the one pinned row comes from its constraint's index, not a walk through every update.
         "pinned": next(iter(live.updates_of(entry).filter(pinned=True).order_by()[:1]), None),
-        # Date dividers only when there is more than one date to tell apart (an election night).
-        "several_days": several_days(updates),
+        # Date dividers only when the entry has more than one date to tell apart (an election night).
+        "several_days": extent.spans_several_days(entry.zone),
         "earlier_url": pages.archive_url(entry, archives) if archives else None,
         "earlier_json_url": pages.archive_url(entry, archives, json=True) if archives else None,
         "cursor": live.cursor_for(entry),
@@ -113,14 +109,15 @@ def entry_detail(request, slug):
 
 
 def archive_page(entry, page):
-    """The updates of archive page ``page``, oldest first, and how many archive pages there are.
+    """Archive page ``page``'s updates (oldest first), how many archive pages there are, the entry's Extent.
 
     Raises Http404 past the last one.
     """
-    archives = pages.archive_count(entry.updates.count())
+    extent = pages.extent(entry)
+    archives = pages.archive_count(extent.total)
     if not 1 <= page <= archives:
         raise Http404("There is no such page of updates.")
-    return pages.archive_updates(live.updates_of(entry), page), archives
+    return pages.archive_updates(live.updates_of(entry), page), archives, extent
 
 
 @require_safe
@@ -128,12 +125,13 @@ def archive_page(entry, page):
 def entry_page(request, slug, page):
     """An archive page: static, and cacheable for long, as its boundaries never move (blog/pages.py)."""
     entry = get_object_or_404(Entry, slug=slug)
-    updates, archives = archive_page(entry, page)
+    updates, archives, extent = archive_page(entry, page)
     context = {
         "entry": entry,
         "page": page,
         "updates": in_entry_order(entry, updates),
-        "several_days": several_days(updates),
+        # From the whole entry: a page within one day of a multi-day entry still starts with its date.
+        "several_days": extent.spans_several_days(entry.zone),
         "earlier_url": pages.earlier_url(entry, page, json=False),
         "newer_url": pages.archive_url(entry, page + 1) if page < archives else entry.get_absolute_url(),
         # Each archive page is its own canonical page: its updates are on no other.
@@ -150,7 +148,7 @@ def entry_page_json(request, slug, page):
     """An archive page's updates, oldest first, for live.js's "Earlier updates" (docs/api.md)."""
     try:
         entry = Entry.objects.get(slug=slug)
-        updates, _ = archive_page(entry, page)
+        updates, _, _ = archive_page(entry, page)
     except (Entry.DoesNotExist, Http404):
         return cache_publicly(json_error(HTTPStatus.NOT_FOUND, "There is no such page of updates."))
     document = {

@@ -102,6 +102,27 @@ def test_newest_archive_page_links_to_the_entry_page_and_the_oldest_to_nothing_e
     assert "Earlier updates</a>" not in html
 
 
+def test_every_page_of_an_entry_spanning_several_days_starts_with_its_date(client, settings):
+    settings.LIVE_PAGE_SIZE = 3
+    entry = make_entry(order=Entry.Order.OLDEST, time_zone="UTC")
+    fill(entry, 3)  # archive page 1: the evening of 3 November
+    for number in range(3, 7):  # the entry's page: the next day only
+        make_update(entry, content=f"Number {number}", created=START + timedelta(days=1, minutes=number))
+    archive = client.get(f"/entries/{entry.slug}/pages/1/").content.decode()
+    latest = client.get(entry.get_absolute_url()).content.decode()
+    assert archive.index('<h3 class="date-divider">Tuesday 3 November 2026</h3>') < archive.index("Number 0<")
+    assert latest.index('<h3 class="date-divider">Wednesday 4 November 2026</h3>') < latest.index("Number 3<")
+    assert "data-several-days" in latest, "for live.js, which sees one day's updates"
+
+
+def test_an_entry_within_one_day_has_no_date_dividers_on_any_page(client, settings):
+    settings.LIVE_PAGE_SIZE = 3
+    entry = make_entry(time_zone="UTC")
+    fill(entry, 7)
+    for url in (entry.get_absolute_url(), f"/entries/{entry.slug}/pages/1/"):
+        assert "date-divider" not in client.get(url).content.decode().split("<template")[0]
+
+
 @pytest.mark.parametrize("page", [0, 3])
 def test_archive_page_past_the_ends_is_not_found(client, settings, page):
     settings.LIVE_PAGE_SIZE = 5

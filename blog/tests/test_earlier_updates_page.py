@@ -82,6 +82,25 @@ def test_date_dividers_keep_working_across_appended_pages(page, feed):
     assert days == "du" * 6
 
 
+def test_entry_page_within_one_day_of_a_multi_day_entry_keeps_its_date_through_polls(page, feed):
+    entry = make_entry(order=Entry.Order.NEWEST, time_zone="UTC")
+    for number in range(3):  # the day before: archived
+        make_update(entry, content=str(number), created=START - timedelta(days=1, minutes=3 - number))
+    for number in range(3, 7):
+        make_update(entry, content=str(number), created=START + timedelta(minutes=number))
+    open_entry(page, entry)
+    dividers = page.locator("#live-updates > .date-divider")
+    expect(dividers).to_have_text(["Wednesday 25 November 2026"])
+
+    make_update(entry, content="7", created=START + timedelta(minutes=7))
+    next_poll(page, feed)
+    expect(update_bodies(page)).to_have_count(5)
+    expect(dividers).to_have_text(["Wednesday 25 November 2026"])
+
+    page.get_by_role("link", name="Earlier updates").click()
+    expect(dividers).to_have_text(["Wednesday 25 November 2026", "Tuesday 24 November 2026"])
+
+
 @pytest.mark.parametrize("order", [Entry.Order.NEWEST, Entry.Order.OLDEST])
 def test_earlier_updates_without_javascript_are_archive_pages(browser, live_server, order):
     entry = make_entry(order=order)

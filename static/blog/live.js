@@ -196,13 +196,20 @@
     return divider;
   }
 
+  // Whether the server found the whole entry spanning several days (blog/pages.py).
+  var entrySpansDays = "severalDays" in container.dataset;
+
   // A divider before the first update of each day in display order, and none
   // when all updates are of one day; dividers already right are left alone.
+  // While earlier pages are left to load, the entry's other days count too: the
+  // shown updates of one day still say which day it is.
   function redivide() {
     var updates = streamUpdates();
-    var several = updates.some(function (update) {
-      return update.dataset.day !== updates[0].dataset.day;
-    });
+    var several =
+      (Boolean(earlier) && entrySpansDays) ||
+      updates.some(function (update) {
+        return update.dataset.day !== updates[0].dataset.day;
+      });
     var kept = [];
     var day = null;
     updates.forEach(function (update) {
