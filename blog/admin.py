@@ -225,11 +225,11 @@ class EntryAdmin(QueryStringGuard, admin.ModelAdmin):
 
     @admin.display(description="Post")
     def desk_link(self, entry):
-        """The desk, where authors post, edit and illustrate updates (blog/desk.py); the stock form beside it."""
+        """The desk, where authors post, edit and illustrate (blog/desk.py); the stock form beside it."""
         if entry.pk is None:
             return "Save the entry first."
         return format_html(
-            '<a class="desk-link" href="{}">Open desk</a> <a class="post-form-link" href="{}">or the form</a>',
+            '<a class="desk-link" href="{}">Open desk</a> <a class="form-link" href="{}">or the form</a>',
             desk_url(entry),
             post_update_url(entry),
         )
@@ -411,6 +411,9 @@ class LiveUpdateAdmin(QueryStringGuard, admin.ModelAdmin):
     search_fields = ["headline", "content"]
     ordering = ["-created", "-id"]
     date_hierarchy = "created"
+
+    class Media:
+        js = ["blog/update_form.js"]
 
     @admin.display(description="Time (entry's zone)", ordering="created")
     def time(self, update):
