@@ -1,0 +1,507 @@
+"""The live desk in a real browser (issue 12): post, fix and illustrate in seconds, never lose a word.
+
+Each test logs an author in by handing the browser a session made with
+``Client.force_login``, opens the desk of one entry and works it with the
+keyboard and the mouse as an author would. The desk's page runs under its
+Content-Security-Policy, except where axe (an inline script) goes in.
+"""
+
+import re
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from blog.models import KEY_EVENT_NEEDS_HEADLINE, LiveUpdate
+from blog.tests.conftest import AXE_SCRIPT
+from blog.tests.factories import attach_photo, make_entry, make_update, make_user
+from blog.tests.test_accessibility import RUN_AXE, WCAG_A_AA, describe
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AUTHOR_PERMISSIONS = [
+    "add_liveupdate",
+    "change_liveupdate",
+    "delete_liveupdate",
+    "view_liveupdate",
+    "change_entry",
+    "view_entry",
+]
+
+# Hands a photo made in the page (a screenshot of a slide) to an element, as a drop or a paste
+# does: a DataTransfer holding a File, in the event the browser would dispatch.
+GIVE_PHOTO = """async ([selector, how]) => {
+    const canvas = document.createElement("canvas");
+    canvas.width = 64;
+    canvas.height = 48;
+    const context = canvas.getContext("2d");
+    context.fillStyle = "#c83c1e";
+    context.fillRect(0, 0, 64, 48);
+    const blob = await new Promise(resolve => canvas.toBlob(resolve, "image/png"));
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([blob], "slide.png", {type: "image/png"}));
+    const target = document.querySelector(selector);
+    const options = {bubbles: true, cancelable: true};
+    if (how === "paste") {
+        target.dispatchEvent(new ClipboardEvent("paste", {...options, clipboardData: transfer}));
+    } else {
+        for (const type of ["dragenter", "dragover", "drop"]) {
+            target.dispatchEvent(new DragEvent(type, {...options, dataTransfer: transfer}));
+        }
+    }
+}"""
+
+
+def log_in(page, live_server, permissions=AUTHOR_PERMISSIONS, **fields):
+    """Give the browser the session of a staff author with these blog permissions."""
+    fields.setdefault("username", "ada")
+    fields.setdefault("first_name", "Ada")
+    fields.setdefault("last_name", "Lovelace")
+    user = make_user(is_staff=True, **fields)
+    codenames = Permission.objects.filter(content_type__app_label="blog", codename__in=permissions)
+    user.user_permissions.set(codenames)
+    client = Client()
+    client.force_login(user)
+    session = client.cookies["sessionid"].value
+    page.context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
+    return user
+
+
+@pytest.fixture
+def author(page, live_server):
+    return log_in(page, live_server)
+
+
+@pytest.fixture
+def blocked(page):
+    """What the Content-Security-Policy refused on the page, as the console reports it."""
+    messages = []
+    page.on(
+        "console",
+        lambda message: messages.append(message.text) if "Content Security" in message.text else None,
+    )
+    return messages
+
+
+def open_desk(page, entry):
+    page.goto(reverse("admin:blog_entry_desk", args=[entry.pk]))
+    # The stream has loaded once its first request is answered.
+    expect(page.locator("#desk-stream-state")).to_have_text("")
+
+
+def composer(page):
+    return page.locator('.desk-composer form[data-prefix="composer"]')
+
+
+def stream_item(page, update):
+    return page.locator(f"#desk-update-{update.pk}")
+
+
+def stream_texts(page):
+    return page.locator("#desk-updates > .desk-update .desk-update-body")
+
+
+def test_the_composer_has_the_focus_and_ctrl_enter_posts(page, author, blocked):
+    entry = make_entry()
+    make_update(entry, content="Doors are open.")
+    open_desk(page, entry)
+    text = page.get_by_label("Update (markdown)")
+    expect(text).to_be_focused()
+
+    page.keyboard.type("The keynote starts.")
+    page.keyboard.press("Control+Enter")
+
+    expect(stream_texts(page).first).to_have_text("The keynote starts.")
+    expect(text).to_have_value("")
+    expect(text).to_be_focused()
+    update = LiveUpdate.objects.get(entry=entry, content="The keynote starts.")
+    assert update.author == author
+    assert not blocked, blocked
+
+
+def test_a_key_event_without_a_headline_is_refused_with_the_cursor_in_the_headline(page, author):
+    entry = make_entry()
+    open_desk(page, entry)
+    page.get_by_label("Update (markdown)").fill("The polls close.")
+    page.get_by_label("Key event").check()
+
+    page.get_by_role("button", name="Post", exact=True).click()
+
+    headline = page.get_by_label("Headline")
+    expect(headline).to_be_focused()
+    expect(headline).to_have_attribute("aria-invalid", "true")
+    expect(composer(page).locator('[data-error-for="headline"]')).to_have_text(KEY_EVENT_NEEDS_HEADLINE)
+    expect(page.get_by_label("Update (markdown)")).to_have_value("The polls close.")
+    assert not LiveUpdate.objects.exists()
+
+
+def test_the_preview_is_what_the_server_renders_for_readers(page, author):
+    entry = make_entry()
+    open_desk(page, entry)
+    page.get_by_label("Headline").fill("Polls close")
+    page.get_by_label("Update (markdown)").fill("**Turnout** is up. Press <Enter> to vote.")
+
+    page.get_by_role("button", name="Preview").click()
+
+    preview = page.get_by_role("region", name="Preview")
+    expect(preview.locator("article.update h3.update-headline")).to_have_text("Polls close")
+    expect(preview.locator(".update-body strong")).to_have_text("Turnout")
+    # Angle brackets show as typed: rendered by blog/rendering.py, not by the browser.
+    expect(preview.locator(".update-body")).to_contain_text("Press <Enter> to vote.")
+    assert not LiveUpdate.objects.exists()
+
+
+@pytest.mark.parametrize("how", ["drop", "paste"])
+def test_a_dropped_or_pasted_photo_needs_its_description_before_posting(page, author, how):
+    entry = make_entry()
+    open_desk(page, entry)
+    target = "#composer-content" if how == "paste" else '.desk-composer form[data-prefix="composer"]'
+    page.get_by_label("Update (markdown)").fill("The slide:")
+
+    page.evaluate(GIVE_PHOTO, [target, how])
+
+    photo = composer(page).locator(".desk-photo")
+    expect(photo).to_have_count(1)
+    expect(photo.locator(".desk-photo-progress")).to_be_hidden()  # uploaded
+    page.keyboard.press("Control+Enter")
+    description = photo.get_by_label("Description")
+    expect(description).to_be_focused()
+    expect(photo.locator('[data-photo-error="alt"]')).to_have_text(
+        "Describe the photo for readers who cannot see it."
+    )
+    assert not LiveUpdate.objects.exists()
+
+    description.fill("A bar chart: turnout up four points.")
+    page.keyboard.press("Control+Enter")
+
+    posted = page.locator("#desk-updates .desk-update").first
+    expect(posted.locator(".desk-update-body img")).to_have_attribute(
+        "alt", "A bar chart: turnout up four points."
+    )
+    expect(photo).to_have_count(0)
+    update = LiveUpdate.objects.get(entry=entry)
+    assert [p.alt for p in update.photos.all()] == ["A bar chart: turnout up four points."]
+
+
+def test_a_photo_can_be_added_removed_and_described_when_editing(page, author):
+    entry = make_entry()
+    update = make_update(entry, content="The stage.")
+    attach_photo(update, alt="The stage, empty.")
+    open_desk(page, entry)
+
+    stream_item(page, update).get_by_role("button", name="Edit").click()
+    editor = stream_item(page, update).locator("form")
+    editor.get_by_label("Description").fill("The stage, lit.")
+    page.evaluate(GIVE_PHOTO, [f"#desk-update-{update.pk} form", "drop"])
+    expect(editor.locator(".desk-photo")).to_have_count(2)
+    expect(editor.locator(".desk-photo-progress").last).to_be_hidden()
+    editor.get_by_role("button", name="Remove photo").first.click()
+    editor.get_by_label("Description").fill("The crowd.")
+    editor.get_by_role("button", name="Save").click()
+
+    expect(stream_item(page, update).locator(".desk-update-body img")).to_have_attribute("alt", "The crowd.")
+    assert [p.alt for p in update.photos.all()] == ["The crowd."]
+
+
+def test_an_update_is_edited_in_place(page, author):
+    entry = make_entry()
+    update = make_update(entry, content="Doors open at nine.")
+    open_desk(page, entry)
+    item = stream_item(page, update)
+
+    item.get_by_role("button", name="Edit").click()
+    text = item.get_by_label("Update (markdown)")
+    expect(text).to_be_focused()
+    text.fill("Doors open at *ten*.")
+    page.keyboard.press("Control+Enter")
+
+    expect(item.locator(".desk-update-body em")).to_have_text("ten")
+    expect(item.get_by_role("button", name="Edit")).to_be_focused()
+    update.refresh_from_db()
+    assert update.content == "Doors open at *ten*."
+
+
+def test_a_deletion_can_be_undone_before_it_is_sent(page, author):
+    entry = make_entry()
+    update = make_update(entry, content="Posted by mistake.")
+    page.clock.install()
+    open_desk(page, entry)
+
+    stream_item(page, update).get_by_role("button", name="Delete").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    undo = page.get_by_role("button", name="Undo")
+    expect(undo).to_be_focused()
+    expect(stream_item(page, update)).to_be_hidden()
+    undo.click()
+    expect(stream_item(page, update)).to_be_visible()
+    page.clock.run_for(10_000)
+    assert LiveUpdate.objects.filter(pk=update.pk).exists()
+
+    stream_item(page, update).get_by_role("button", name="Delete").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("button", name="Undo")).to_be_visible()
+    page.clock.run_for(5_000)
+
+    expect(page.locator("#desk-updates > li")).to_have_count(0)
+    assert not LiveUpdate.objects.filter(pk=update.pk).exists()
+
+
+def test_a_deletion_not_confirmed_keeps_the_update(page, author):
+    entry = make_entry()
+    update = make_update(entry, content="Keep me.")
+    open_desk(page, entry)
+
+    stream_item(page, update).get_by_role("button", name="Delete").click()
+    page.get_by_role("dialog").get_by_role("button", name="Cancel").click()
+
+    expect(stream_item(page, update).get_by_role("button", name="Delete")).to_be_focused()
+    expect(page.get_by_role("button", name="Undo")).to_have_count(0)
+
+
+def test_pin_and_key_event_from_the_stream(page, author):
+    entry = make_entry()
+    summary = make_update(entry, headline="What we know", content="Three things.")
+    plain = make_update(entry, content="No headline here.")
+    open_desk(page, entry)
+
+    stream_item(page, summary).get_by_role("button", name="Pin").click()
+    expect(stream_item(page, summary).locator(".desk-tag-pinned")).to_be_visible()
+    expect(stream_item(page, summary).get_by_role("button", name="Unpin")).to_be_visible()
+    stream_item(page, summary).get_by_role("button", name="Mark key event").click()
+    expect(stream_item(page, summary).locator(".desk-tag-key-event")).to_be_visible()
+    stream_item(page, plain).get_by_role("button", name="Mark key event").click()
+
+    expect(stream_item(page, plain).locator(".desk-update-error")).to_have_text(KEY_EVENT_NEEDS_HEADLINE)
+    summary.refresh_from_db()
+    plain.refresh_from_db()
+    assert (summary.pinned, summary.key_event, plain.key_event) == (True, True, False)
+
+
+def test_a_co_authors_updates_edits_and_deletions_appear_without_a_reload(page, author):
+    entry = make_entry()
+    edited = make_update(entry, content="First draft.")
+    deleted = make_update(entry, content="Wrong room.")
+    open_desk(page, entry)
+    tom = make_user("tom", first_name="Tom", last_name="Baker")
+
+    new = make_update(entry, content="From the back of the hall.", author=tom)
+    edited.content = "Second draft."
+    edited.save()
+    deleted.delete()
+
+    expect(stream_item(page, new).locator(".desk-update-body")).to_have_text("From the back of the hall.")
+    expect(stream_item(page, new).locator(".desk-update-author")).to_have_text("By Tom Baker")
+    expect(stream_item(page, edited).locator(".desk-update-body")).to_have_text("Second draft.")
+    expect(stream_item(page, deleted)).to_have_count(0)
+    expect(stream_texts(page).first).to_have_text("From the back of the hall.")
+
+
+def test_a_co_authors_edit_does_not_clobber_the_update_being_edited(page, author):
+    entry = make_entry()
+    update = make_update(entry, content="Original.")
+    open_desk(page, entry)
+    stream_item(page, update).get_by_role("button", name="Edit").click()
+    text = stream_item(page, update).get_by_label("Update (markdown)")
+    text.fill("Mine, half written")
+
+    update.content = "Theirs."
+    update.save()
+
+    expect(stream_item(page, update).locator(".desk-status")).to_contain_text("Changed by someone else")
+    expect(text).to_have_value("Mine, half written")
+
+
+def test_a_post_whose_answer_was_lost_is_retried_into_one_update(page, author):
+    entry = make_entry()
+    open_desk(page, entry)
+    lost = []
+
+    def lose_the_first_answer(route):
+        if route.request.method == "POST" and not lost:
+            lost.append(route.fetch())  # the server commits the update; the answer never arrives
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/desk/updates.json", lose_the_first_answer)
+    page.get_by_label("Update (markdown)").fill("The result is in.")
+    page.keyboard.press("Control+Enter")
+    status = composer(page).locator(".desk-status")
+    expect(status).to_contain_text("Not sent")
+    expect(page.get_by_label("Update (markdown)")).to_have_value("The result is in.")
+    assert LiveUpdate.objects.filter(entry=entry).count() == 1
+
+    page.context.set_offline(True)
+    page.context.set_offline(False)  # back online: the desk retries by itself
+
+    expect(status).to_have_text(re.compile("Posted"))
+    expect(page.get_by_label("Update (markdown)")).to_have_value("")
+    expect(stream_texts(page)).to_have_text(["The result is in."])
+    assert LiveUpdate.objects.filter(entry=entry).count() == 1
+
+
+def test_a_draft_survives_a_reload_until_it_is_posted(page, author):
+    entry = make_entry()
+    open_desk(page, entry)
+    page.get_by_label("Headline").fill("Half time")
+    page.get_by_label("Update (markdown)").fill("Two goals down, and the rain")
+
+    page.reload()
+    expect(page.get_by_label("Headline")).to_have_value("Half time")
+    text = page.get_by_label("Update (markdown)")
+    expect(text).to_have_value("Two goals down, and the rain")
+    expect(text).to_be_focused()
+    page.keyboard.type(" has stopped.")
+    page.keyboard.press("Control+Enter")
+    expect(stream_texts(page)).to_have_text(["Two goals down, and the rain has stopped."])
+
+    page.reload()
+    expect(page.get_by_label("Update (markdown)")).to_have_value("")
+    expect(page.get_by_label("Headline")).to_have_value("")
+
+
+def test_an_ended_session_says_log_in_again_and_keeps_the_draft(page, author):
+    entry = make_entry()
+    open_desk(page, entry)
+    Session.objects.all().delete()  # expired while the author was typing
+    page.get_by_label("Update (markdown)").fill("Still typing.")
+
+    page.keyboard.press("Control+Enter")
+
+    login = composer(page).get_by_role("link", name="Log in again")
+    expect(login).to_be_visible()
+    expect(login).to_have_attribute("target", "_blank")
+    expect(composer(page).get_by_role("button", name="Retry")).to_be_visible()
+    expect(page.get_by_label("Update (markdown)")).to_have_value("Still typing.")
+
+
+def test_a_conflicting_edit_is_refused_with_the_authors_text_kept(page, author):
+    entry = make_entry()
+    update = make_update(entry, content="Original.")
+    open_desk(page, entry)
+    item = stream_item(page, update)
+    item.get_by_role("button", name="Edit").click()
+    item.get_by_label("Update (markdown)").fill("Mine.")
+    update.content = "Theirs."
+    update.save()
+
+    item.get_by_role("button", name="Save").click()
+
+    expect(item.locator(".desk-status")).to_contain_text("your text is kept below")
+    expect(item.get_by_label("Update (markdown)")).to_have_value("Mine.")
+    update.refresh_from_db()
+    assert update.content == "Theirs."
+    item.get_by_role("button", name="Use mine").click()
+    expect(item.locator(".desk-update-body")).to_have_text("Mine.")
+    update.refresh_from_db()
+    assert update.content == "Mine."
+
+
+def test_take_theirs_drops_the_authors_edit(page, author):
+    entry = make_entry()
+    update = make_update(entry, content="Original.")
+    open_desk(page, entry)
+    item = stream_item(page, update)
+    item.get_by_role("button", name="Edit").click()
+    item.get_by_label("Update (markdown)").fill("Mine.")
+    update.content = "Theirs."
+    update.save()
+    item.get_by_role("button", name="Save").click()
+
+    item.get_by_role("button", name="Take theirs").click()
+
+    expect(item.locator(".desk-update-body")).to_have_text("Theirs.")
+    update.refresh_from_db()
+    assert update.content == "Theirs."
+
+
+def test_live_coverage_ends_and_resumes_from_the_desk(page, author):
+    entry = make_entry()
+    open_desk(page, entry)
+
+    page.get_by_role("button", name="End live coverage").click()
+    page.get_by_role("dialog").get_by_role("button", name="End live coverage").click()
+    expect(page.locator("#desk-live-state")).to_contain_text("Ended")
+    entry.refresh_from_db()
+    assert not entry.is_live
+
+    page.get_by_role("button", name="Resume live coverage").click()
+    page.get_by_role("dialog").get_by_role("button", name="Resume live coverage").click()
+    expect(page.locator("#desk-live-state")).to_have_text("Live")
+    entry.refresh_from_db()
+    assert entry.is_live
+
+
+def test_older_updates_load_on_request(page, author, monkeypatch):
+    monkeypatch.setattr("blog.desk.STREAM_SIZE", 2)
+    entry = make_entry()
+    oldest = make_update(entry, content="The oldest.")
+    for number in range(4):
+        make_update(entry, content=f"Newer {number}.")
+    open_desk(page, entry)
+    expect(stream_texts(page)).to_have_count(2)
+
+    page.get_by_role("button", name="Older updates").click()
+    expect(stream_texts(page)).to_have_count(4)
+    page.get_by_role("button", name="Older updates").click()
+
+    expect(stream_texts(page)).to_have_count(5)
+    expect(stream_texts(page).last).to_have_text("The oldest.")
+    expect(stream_item(page, oldest)).to_be_visible()
+    expect(page.get_by_role("button", name="Older updates")).to_be_hidden()
+
+
+@pytest.mark.parametrize(
+    "browser_context_args", [{"viewport": {"width": 390, "height": 844}, "has_touch": True}]
+)
+def test_the_desk_is_usable_on_a_phone(page, author):
+    entry = make_entry()
+    for number in range(3):
+        make_update(entry, headline=f"Headline {number}", content=f"Update {number}.")
+    open_desk(page, entry)
+
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    expect(page.get_by_role("button", name="Post", exact=True)).to_be_in_viewport()
+    expect(page.get_by_label("Update (markdown)")).to_be_in_viewport()
+    small = page.evaluate(SMALL_TARGETS)
+    assert not small, f"touch targets under 44 px: {small}"
+
+
+# Every visible control of the desk that is smaller than 44 by 44 CSS pixels.
+SMALL_TARGETS = """() => Array.from(document.querySelectorAll(
+        "#desk button, #desk a, #desk summary, #desk .desk-file, #desk input[type=checkbox] + label"))
+    .filter(element => element.offsetParent !== null)
+    .map(element => [element, element.getBoundingClientRect()])
+    .filter(([element, box]) => box.height < 44 || box.width < 44)
+    .map(([element, box]) => `${element.outerHTML.slice(0, 80)}: ${box.width}x${box.height}`)"""
+
+
+def axe_on_the_desk(page):
+    """Run axe's WCAG A and AA rules, loaded from the desk's own origin: the CSP stays on."""
+    page.route("**/axe-core-under-test.js", lambda route: route.fulfill(path=AXE_SCRIPT))
+    page.add_script_tag(url="/axe-core-under-test.js")
+    return page.evaluate(RUN_AXE, WCAG_A_AA)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_desk_has_no_wcag_violations(page, author, scheme, blocked):
+    page.emulate_media(color_scheme=scheme)
+    entry = make_entry()
+    update = make_update(
+        entry, headline="Polls close", content="Turnout is *up*.", key_event=True, pinned=True
+    )
+    attach_photo(update, alt="Queues outside the school.")
+    make_update(entry, content="Doors open.", correction="Correction: at eight, not nine.")
+    open_desk(page, entry)
+    page.evaluate(GIVE_PHOTO, ['.desk-composer form[data-prefix="composer"]', "drop"])
+    expect(composer(page).locator(".desk-photo-progress")).to_be_hidden()
+    page.get_by_role("button", name="Post", exact=True).click()  # refused: shows the errors too
+    stream_item(page, update).get_by_role("button", name="Edit").click()
+
+    violations = axe_on_the_desk(page)
+
+    assert not violations, describe(violations)
+    assert not blocked, blocked
