@@ -282,3 +282,19 @@ def test_entry_autocomplete_ignores_nul_characters_in_the_term(admin_client):
 def test_entry_form_offers_the_models_time_zones(admin_client):
     form = admin_client.get(reverse("admin:blog_entry_add")).context["adminform"].form
     assert list(form.fields["time_zone"].choices) == list(time_zone_choices())
+
+
+def test_the_admin_home_lists_live_entries_with_their_desks(admin_client):
+    live = make_entry(title="Keynote")
+    ended = make_entry(title="Yesterday's launch")
+    ended.end_coverage()
+    html = admin_client.get(reverse("admin:index")).content.decode()
+    assert "<caption>Live now</caption>" in html
+    assert f'href="/admin/blog/entry/{live.pk}/desk/">Open desk</a>' in html
+    assert f"/admin/blog/entry/{ended.pk}/desk/" not in html
+
+
+def test_the_admin_home_lists_no_desks_for_staff_who_cannot_post(client, django_user_model):
+    make_entry(title="Keynote")
+    client.force_login(django_user_model.objects.create(username="viewer", is_staff=True))
+    assert "Live now" not in client.get(reverse("admin:index")).content.decode()
