@@ -102,6 +102,31 @@ def test_newest_archive_page_links_to_the_entry_page_and_the_oldest_to_nothing_e
     assert "Earlier updates</a>" not in html
 
 
+def test_archive_page_links_to_its_neighbours_above_and_below_its_updates(client, settings):
+    settings.LIVE_PAGE_SIZE = 5
+    entry = make_entry(order=Entry.Order.OLDEST)
+    fill(entry, 20)
+    html = client.get(f"/entries/{entry.slug}/pages/2/").content.decode()
+    newer = f'<a href="/entries/{entry.slug}/pages/3/" rel="prev">Newer updates</a>'
+    earlier = f'<a href="/entries/{entry.slug}/pages/1/" rel="next">Earlier updates</a>'
+    for link in (newer, earlier):
+        assert html.count(link) == 2
+        assert html.index(link) < html.index("Number 5<") < html.index("Number 9<") < html.rindex(link)
+    assert f'<a href="/entries/{entry.slug}/">Back to the latest updates</a>' in html
+
+
+def test_newest_archive_page_links_to_the_entry_page_once_at_each_end(client, settings):
+    settings.LIVE_PAGE_SIZE = 5
+    entry = make_entry()
+    fill(entry, 15)
+    html = client.get(f"/entries/{entry.slug}/pages/2/").content.decode()
+    main = html.split('<main id="main" tabindex="-1">')[1]
+    latest = f'<a href="/entries/{entry.slug}/" rel="prev">Newer updates</a>'
+    assert main.count(f'<a href="/entries/{entry.slug}/"') == main.count(latest) == 2
+    assert main.index("Number 9<") < main.rindex(latest)
+    assert "Back to the latest updates" not in html
+
+
 def test_every_page_of_an_entry_spanning_several_days_starts_with_its_date(client, settings):
     settings.LIVE_PAGE_SIZE = 3
     entry = make_entry(order=Entry.Order.OLDEST, time_zone="UTC")
