@@ -343,6 +343,79 @@ def test_a_post_whose_answer_was_lost_is_retried_into_one_update(page, author):
     assert LiveUpdate.objects.filter(entry=entry).count() == 1
 
 
+def test_a_post_refused_by_a_server_error_is_kept_and_sent_by_retry(page, author):
+    entry = make_entry()
+    open_desk(page, entry)
+    page.route(
+        "**/desk/updates.json",
+        lambda route: (
+            route.fulfill(status=503, json={"error": "Briefly unavailable."})
+            if route.request.method == "POST"
+            else route.continue_()
+        ),
+    )
+    page.get_by_label("Update (markdown)").fill("Kick-off.")
+    page.keyboard.press("Control+Enter")
+    expect(composer(page).locator(".desk-status")).to_contain_text("Not sent")
+
+    page.unroute("**/desk/updates.json")
+    composer(page).get_by_role("button", name="Retry").click()
+
+    expect(stream_texts(page)).to_have_text(["Kick-off."])
+    expect(page.get_by_label("Update (markdown)")).to_have_value("")
+
+
+def test_a_stale_security_token_is_renewed_from_the_cookie_and_the_post_goes(page, author):
+    """A login in another tab rotates the CSRF token: the page's copy is then refused once."""
+    entry = make_entry()
+    open_desk(page, entry)
+    page.evaluate(
+        "() => { document.querySelector('input[name=csrfmiddlewaretoken]').value = 'x'.repeat(64); }"
+    )
+    page.get_by_label("Update (markdown)").fill("Still here.")
+    answers = []
+    page.on(
+        "response",
+        lambda response: answers.append(response.status) if response.request.method == "POST" else None,
+    )
+
+    page.keyboard.press("Control+Enter")
+
+    expect(stream_texts(page)).to_have_text(["Still here."])
+    assert answers == [403, 201]
+
+
+def test_a_file_that_is_not_a_photo_is_refused_beside_it(page, author):
+    entry = make_entry()
+    open_desk(page, entry)
+
+    page.locator("#composer-file").set_input_files(
+        {"name": "notes.png", "mimeType": "image/png", "buffer": b"not a picture at all"}
+    )
+
+    photo = composer(page).locator(".desk-photo")
+    expect(photo.locator('[data-photo-error="token"]')).not_to_be_empty()
+    expect(photo.get_by_role("button", name="Remove photo")).to_be_visible()
+
+
+def test_a_draft_keeps_its_uploaded_photos_and_their_descriptions_over_a_reload(page, author):
+    entry = make_entry()
+    open_desk(page, entry)
+    page.evaluate(GIVE_PHOTO, ['.desk-composer form[data-prefix="composer"]', "drop"])
+    photo = composer(page).locator(".desk-photo")
+    expect(photo.locator(".desk-photo-progress")).to_be_hidden()
+    photo.get_by_label("Description").fill("The slide with the chart.")
+
+    page.reload()
+
+    expect(photo.get_by_label("Description")).to_have_value("The slide with the chart.")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#desk-updates .desk-update-body img")).to_have_attribute(
+        "alt", "The slide with the chart."
+    )
+    assert [p.alt for p in LiveUpdate.objects.get(entry=entry).photos.all()] == ["The slide with the chart."]
+
+
 def test_a_draft_survives_a_reload_until_it_is_posted(page, author):
     entry = make_entry()
     open_desk(page, entry)

@@ -676,8 +676,9 @@
       saveDraft();
       setStatus(form, "Posted. What you typed since is kept here.", { kind: "success" });
     }
-    if (!root.contains(document.activeElement) || document.activeElement === document.body) form.fields.content.focus();
-    else if (!form.element.contains(document.activeElement)) form.fields.content.focus();
+    // Ready for the next update, unless the author has moved on to another part of the desk meanwhile.
+    var focused = document.activeElement;
+    if (!focused || focused === document.body || form.element.contains(focused)) form.fields.content.focus();
   }
 
   function setUpComposer() {
@@ -685,8 +686,10 @@
     composer = { draftId: null, failed: false };
     composer.form = setUpForm(element, {
       submit: post,
-      change: function () {
+      change: function (form) {
         saveDraft();
+        // "Posted." belongs to the update just sent, not to the next one being written.
+        if (form.status.classList.contains("is-success")) setStatus(form, "");
       },
     });
     var draft = loadDraft();
