@@ -53,6 +53,29 @@ def test_earlier_updates_load_in_place_at_the_old_end(page, feed, order):
     expect(link).to_have_count(0)
 
 
+@pytest.mark.parametrize("order", [Entry.Order.NEWEST, Entry.Order.OLDEST])
+def test_keyboard_focus_stays_on_earlier_updates_then_moves_to_the_first_update_of_the_last_page(
+    page, feed, order
+):
+    entry = make_entry(order=order)
+    updates = fill(entry, 10)
+    open_entry(page, entry)
+    link = page.get_by_role("link", name="Earlier updates")
+    link.focus()
+
+    page.keyboard.press("Enter")
+    expect(update_bodies(page)).to_have_count(7)
+    expect(link).to_be_focused()
+    page.keyboard.press("Enter")
+
+    expect(update_bodies(page)).to_have_count(10)
+    expect(link).to_have_count(0)
+    # The first of the appended page in reading order: "2" newest first, "0" oldest first.
+    first = page.locator(f"#update-{updates[2 if order == Entry.Order.NEWEST else 0].pk}")
+    expect(first).to_be_focused()
+    expect(first).to_be_in_viewport()
+
+
 def test_earlier_updates_follow_the_readers_order(page, feed):
     entry = make_entry(order=Entry.Order.NEWEST)
     fill(entry, 7)

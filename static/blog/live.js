@@ -130,7 +130,9 @@
     if (earlier) container.parentNode.insertBefore(earlier, newestFirst ? container.nextSibling : container);
   }
 
+  // Returns the first appended update in reading order, or null.
   function appendEarlier(updates) {
+    var appended = [];
     // Newest of the page first, each one becoming the oldest shown.
     updates
       .slice()
@@ -139,6 +141,7 @@
         if (document.getElementById("update-" + update.id)) return;
         var element = fromTemplate(update);
         element.id = "update-" + update.id;
+        appended.push(element);
         var oldest = oldestShown();
         if (oldest && !isNewer(sortKey(oldest), [Date.parse(update.created), update.id])) {
           place(element); // a page whose boundaries moved (a deletion): placed by its time
@@ -150,6 +153,13 @@
       });
     redivide();
     if (emptyNote) emptyNote.hidden = Boolean(container.querySelector(":scope > .update"));
+    return appended.length ? firstInDocument(appended) : null;
+  }
+
+  function firstInDocument(elements) {
+    return elements.reduce(function (a, b) {
+      return a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_PRECEDING ? b : a;
+    });
   }
 
   function loadEarlier(event) {
@@ -164,14 +174,20 @@
         return response.json();
       })
       .then(function (data) {
-        appendEarlier(data.updates);
+        var first = appendEarlier(data.updates);
         link.removeAttribute("aria-busy");
         if (data.earlier) {
           link.dataset.json = data.earlier;
           link.href = data.earlier.replace(/\.json$/, "/");
         } else {
+          // The focused link goes: focus moves on to what it brought, not back to the page's start.
+          var focused = earlier.contains(document.activeElement);
           earlier.remove();
           earlier = null;
+          if (focused && first) {
+            first.tabIndex = -1;
+            first.focus();
+          }
         }
       })
       .catch(function () {
@@ -374,9 +390,7 @@
     redivide();
     if (emptyNote) emptyNote.hidden = true;
     if (!moveReader) return;
-    var first = elements.reduce(function (a, b) {
-      return a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_PRECEDING ? b : a;
-    });
+    var first = firstInDocument(elements);
     first.tabIndex = -1;
     first.scrollIntoView({ block: "start" });
     first.focus({ preventScroll: true });
