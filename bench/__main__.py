@@ -18,11 +18,13 @@ It prints a Markdown report and writes it to bench/results.md. Four parts:
 4. Photos. Processing time per photo (blog/photos.py), by source size: JPEGs of
    3 to 48 megapixels and a 12-megapixel HEIC, drawn at run time, first, while
    the machine is quiet.
+5. The desk. From an author's post on the desk to the update in the public
+   feed, without and with a 12-megapixel photo (bench/desk.py).
 
 The parts: config.py (these knobs, the tools), wrk.py (driving wrk, reading
 its output), servers.py (gunicorn), cdn.py (nginx in front of it, started by
 nginx.py), measure.py (the first three measurements), photos.py (the
-fourth), report.py (the Markdown); this file runs them in order.
+fourth), desk.py (the fifth), report.py (the Markdown); this file runs them in order.
 
 Timings on a shared machine are noisy: compare the ratios of one run, not
 numbers across runs. Environment knobs, with their defaults:
@@ -36,7 +38,8 @@ numbers across runs. Environment knobs, with their defaults:
   round measured one or two processes by luck (rounds of 2,000 and 8,000 req/s
   for the same server). One worker also leaves wrk the machine's other core.
 - BENCH_CDN_SECONDS=30 and BENCH_CDN_CONNECTIONS=400 for the CDN part
-- BENCH_BIG_UPDATES=5000, BENCH_HUGE_UPDATES=50000 and BENCH_SAMPLES=20 for the growth part
+- BENCH_BIG_UPDATES=5000, BENCH_HUGE_UPDATES=50000 and BENCH_SAMPLES=20 for the growth
+  part, and as many posts of each kind for the desk
 - BENCH_PHOTO_RUNS=5 per source photo (the median is reported)
 - BENCH_OUTPUT=bench/results.md
 - DATABASE_URL=postgres://...: run on a throwaway database on that server
@@ -51,10 +54,12 @@ from pathlib import Path
 
 from bench import cdn, nginx
 from bench.config import Settings, log, require_tools
+from bench.desk import SLUG as DESK_SLUG
+from bench.desk import measure_desk
 from bench.measure import Measurements, capture_targets, measure_cdn, measure_growth, measure_throughput
 from bench.photos import measure_photos
 from bench.report import machine_info, report
-from bench.servers import Server, base_env, database, manage, prepare
+from bench.servers import Client, Server, base_env, database, manage, prepare
 
 
 def main():
@@ -80,6 +85,7 @@ def main():
         sizes = [settings.updates, settings.big_updates, settings.huge_updates]
         for slug, updates in zip(slugs, sizes, strict=True):
             manage(env, "bench_data", slug, "--updates", str(updates))
+        manage(env, "bench_data", DESK_SLUG, "--updates", "0")
         log(f"starting gunicorn ({settings.workers} workers x {settings.threads} threads) x 3 and nginx")
         app = serve()
         app_off = serve(LIVE_MICROCACHE_SECONDS="0")
@@ -94,12 +100,14 @@ def main():
         urls = {"baseline": baseline.url, "app": app.url, "app-off": app_off.url, "ceiling": static.url}
         throughput = measure_throughput(settings, targets, urls)
         growth = measure_growth(settings, app_off, slugs)
+        entry_id = Client(app).get_json(f"/entries/{DESK_SLUG}/updates.json")["cursor"].split("-")[0]
+        desk = measure_desk(settings, app, entry_id)
         for server in (static, baseline, app_off, app):  # a quiet machine for the CDN phase
             server.stop()
         cdn_results, cdn_per_url = measure_cdn(settings, serve(), targets, directory)
         info = machine_info(settings, url)
     measurements = Measurements(targets, throughput, growth, cdn_results, cdn_per_url, poll_interval)
-    text = report(settings, info, measurements, photos)
+    text = report(settings, info, measurements, photos, desk)
     settings.output.parent.mkdir(parents=True, exist_ok=True)
     settings.output.write_text(text)
     print(text)

@@ -18,6 +18,7 @@ THROUGHPUT_HEADER = ["row", "req/s", "ratio to baseline", "target", "met?", "err
                      "req/s per round, min-max"]  # fmt: skip
 
 
+DESK_HEADER = ["post", "median ms", "min-max ms", "target", "met?"]
 PHOTO_HEADER = ["source", "pixels", "file size", "median ms", "min-max ms", "variants, bytes", "target",
                 "met?"]  # fmt: skip
 
@@ -150,6 +151,40 @@ def photo_section(settings, results):
     ]
 
 
+def desk_rows(results):
+    """One row per kind of post; the post without a photo is judged against the issue's goal."""
+    rows = []
+    for result in results:
+        target = result.target_ms
+        met = "" if target is None else "yes" if result.median_ms <= target else "no"
+        rows.append(
+            [
+                result.kind,
+                f"{result.median_ms:.0f}",
+                f"{min(result.times_ms):.0f}-{max(result.times_ms):.0f}",
+                "" if target is None else f"<= {target:.0f}",
+                met,
+            ]
+        )
+    return rows
+
+
+def desk_section(settings, results):
+    return [
+        "## The desk: from an author's post to the public feed",
+        "",
+        f"Median of {settings.samples} posts of each kind through the desk's endpoint (bench/desk.py), "
+        "logged in as an author, to the app in production configuration (micro-cache on): the time "
+        "from sending the post to the public feed's answer that holds the update (a reader's poll "
+        "for what changed since its cursor). With a photo, the sample starts with the upload of a "
+        f"{'small' if settings.quick else '12-megapixel'} JPEG, processed by the server, before the "
+        "post that attaches it. The goal (issue 12): under 100 ms without a photo.",
+        "",
+        table(DESK_HEADER, desk_rows(results)),
+        "",
+    ]
+
+
 def machine_info(settings, database_url):
     cpu = next(
         (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
@@ -174,10 +209,10 @@ def machine_info(settings, database_url):
     ]
 
 
-def report(settings, info, measurements, photos):
+def report(settings, info, measurements, photos, desk):
     """Return the Markdown report: ``info`` lines (machine_info()), then a section per measurement.
 
-    ``photos``: the PhotoResults of bench/photos.py.
+    ``photos``: the PhotoResults of bench/photos.py; ``desk``: the DeskResults of bench/desk.py.
     """
     sizes = ", ".join(f"{t.kind} {len(t.body):,} bytes" for t in measurements.targets)
     sizes_by_entry = [settings.updates, settings.big_updates, settings.huge_updates]
@@ -224,4 +259,4 @@ def report(settings, info, measurements, photos):
         + (f"too big for it here: {', '.join(too_big)}." if too_big else "all of these fit."),
         "",
     ]
-    return "\n".join(lines + photo_section(settings, photos))
+    return "\n".join(lines + photo_section(settings, photos) + desk_section(settings, desk))

@@ -137,12 +137,15 @@ class Client:
         self.server = server
         self.cookies = {}
 
-    def request(self, path, data=None, headers=None):
+    def request(self, path, data=None, headers=None, raw=False):
+        """Send a GET, or a POST of ``data``: a form's fields, or with ``raw`` bytes the headers describe."""
         headers = {"X-Forwarded-Proto": "https", **(headers or {})}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
-        if data is not None:
+        if raw:
+            body = data
+        elif data is not None:
             body = urllib.parse.urlencode(data).encode()
             headers["Origin"] = f"https://127.0.0.1:{self.server.port}"
             headers["Content-Type"] = "application/x-www-form-urlencoded"

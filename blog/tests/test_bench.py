@@ -21,9 +21,10 @@ from PIL import Image
 from bench import wrk
 from bench.cdn import cache_statuses
 from bench.config import TARGETS, VARIANTS, Settings
+from bench.desk import DeskResult
 from bench.measure import CdnResult, Measurements, Target, count_requests
 from bench.photos import PhotoResult, encode
-from bench.report import PHOTO_HEADER, cdn_rows, growth_rows, photo_rows, report, throughput_rows
+from bench.report import DESK_HEADER, PHOTO_HEADER, cdn_rows, growth_rows, photo_rows, report, throughput_rows
 from bench.wrk import WrkResult
 from blog.models import Entry
 from blog.tests.conftest import skip_or_fail
@@ -229,7 +230,7 @@ def test_growth_rows_compare_the_bigger_entries_with_the_smallest_against_the_go
     assert over_budget == ["the page of 50,000 updates"]
 
 
-def test_the_report_has_its_four_tables_with_every_row():
+def test_the_report_has_its_five_tables_with_every_row():
     targets = [
         Target("empty poll", "/entries/e/updates.json?since=1-200", "poll.json", b"x" * 145),
         Target("full list", "/entries/e/updates.json", "list.json", b"x" * 47_526),
@@ -246,14 +247,15 @@ def test_the_report_has_its_four_tables_with_every_row():
         cdn_per_url=200,
         poll_interval=10,
     )
-    text = report(Settings.from_environment({}), ["- Date: today"], measurements, PHOTOS)
+    desk = [DeskResult("text", [40.0, 52.5, 61.0], 100), DeskResult("text and a photo", [900.0, 1100], None)]
+    text = report(Settings.from_environment({}), ["- Date: today"], measurements, PHOTOS, desk)
 
     assert text.startswith("# `make bench` results\n\n- Date: today\n")
     assert "Responses: empty poll 145 bytes, full list 47,526 bytes, page 66,502 bytes." in text
     assert "400 connections (200 per URL, one wrk each) for 30 s" in text
     assert "(liveblog/microcache.py); all of these fit.\n" in text
     assert "each processed 5 time(s) in one process with production settings" in text
-    throughput, cdn, growth, photos = markdown_tables(text)
+    throughput, cdn, growth, photos, desk_table = markdown_tables(text)
     assert throughput[0][:5] == ["row", "req/s", "ratio to baseline", "target", "met?"]
     assert len(throughput) == 1 + len(KINDS) * len(VARIANTS)
     assert cdn[0][4] == "app requests per URL per 10 s"
@@ -267,6 +269,11 @@ def test_the_report_has_its_four_tables_with_every_row():
     ]
     assert photos[0] == PHOTO_HEADER
     assert [row[0] for row in photos[1:]] == ["JPEG 3 MP", "JPEG 12 MP", "HEIC 12 MP"]
+    assert desk_table == [
+        DESK_HEADER,
+        ["text", "52", "40-61", "<= 100", "yes"],
+        ["text and a photo", "1000", "900-1100", "", ""],
+    ]
 
 
 def test_photo_rows_give_the_median_and_judge_the_12_megapixel_jpeg_against_the_goal():
@@ -353,7 +360,7 @@ def test_a_quick_bench_run_reports_every_row(tmp_path):
     text = output.read_text()
     assert text.strip() in run.stdout
 
-    throughput, cdn, growth, photos = markdown_tables(text)
+    throughput, cdn, growth, photos, desk = markdown_tables(text)
     assert [row[0] for row in throughput[1:]] == [f"{kind}: {label}" for kind in KINDS for label in LABELS]
     responses = re.search(r"^Responses: (.*?)\. ", text, re.MULTILINE)[1]
     sizes = {kind.strip(): number(size) for kind, size in re.findall(r"([a-z ]+) ([\d,]+) bytes", responses)}
@@ -396,6 +403,11 @@ def test_a_quick_bench_run_reports_every_row(tmp_path):
         assert number(row[2].removesuffix(" MB")) > 0 and number(row[3]) > 0, row
         assert len(row[5].split(" + ")) == widths, row
         assert row[6:] == ["", ""], row  # the 12-megapixel goal is for a full run
+
+    # Posts from the desk reached the public feed, with and without a photo.
+    assert [row[0] for row in desk[1:]] == ["text", "text and a photo"]
+    assert all(number(row[1]) > 0 for row in desk[1:]), desk
+    assert desk[1][3] == "<= 100" and desk[1][4] in ("yes", "no")
 
 
 @pytest.mark.django_db
