@@ -15,7 +15,14 @@ import brotli
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers, set_response_etag
 
-COMPRESSIBLE_TYPES = ("text/html", "application/json")
+# The pages, the live feed, the Atom feeds, the sitemap and robots.txt: text made per request.
+COMPRESSIBLE_TYPES = (
+    "text/html",
+    "application/json",
+    "application/atom+xml",
+    "application/xml",
+    "text/plain",
+)
 # Below this, the headers outweigh what compression saves (Django's GZipMiddleware agrees).
 MIN_BYTES = 200
 # Levels for content compressed as it is served, not ahead of time: brotli's
@@ -53,7 +60,7 @@ def header(headers, name):
 
 
 def is_compressible(headers, body):
-    """Return whether a response is HTML or JSON, not encoded already, and big enough to gain."""
+    """Return whether a response is text made per request, not encoded already, and big enough to gain."""
     content_type = (header(headers, "content-type") or "").split(";")[0].strip().lower()
     return (
         content_type in COMPRESSIBLE_TYPES

@@ -247,6 +247,19 @@ def through_wsgi(app, **request_headers):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/feed.atom", "/entries/{slug}/feed.atom", "/sitemap.xml"])
+def test_feeds_and_the_sitemap_are_compressed(client, path):
+    entry = make_entry()
+    for number in range(5):
+        make_update(entry, content=f"Update {number}: the count in Riverside goes on.")
+    url = path.format(slug=entry.slug)
+    identity = client.get(url)
+    response = client.get(url, headers={"Accept-Encoding": "br"})
+    assert response["Content-Encoding"] == "br"
+    assert DECODE["br"](response.content) == identity.content
+
+
+@pytest.mark.django_db
 def test_the_admin_is_never_compressed(admin_client):
     response = admin_client.get(reverse("admin:index"), headers={"Accept-Encoding": "gzip, br"})
     assert response.status_code == HTTPStatus.OK
