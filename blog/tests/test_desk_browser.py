@@ -104,7 +104,8 @@ def stream_texts(page):
     return page.locator("#desk-updates > .desk-update .desk-update-body")
 
 
-def test_the_composer_has_the_focus_and_ctrl_enter_posts(page, author, blocked):
+@pytest.mark.parametrize("keys", ["Control+Enter", "Meta+Enter"])
+def test_the_composer_has_the_focus_and_ctrl_or_cmd_enter_posts(page, author, blocked, keys):
     entry = make_entry()
     make_update(entry, content="Doors are open.")
     open_desk(page, entry)
@@ -112,7 +113,7 @@ def test_the_composer_has_the_focus_and_ctrl_enter_posts(page, author, blocked):
     expect(text).to_be_focused()
 
     page.keyboard.type("The keynote starts.")
-    page.keyboard.press("Control+Enter")
+    page.keyboard.press(keys)
 
     expect(stream_texts(page).first).to_have_text("The keynote starts.")
     expect(text).to_have_value("")
