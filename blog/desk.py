@@ -7,9 +7,13 @@ hall's Wi-Fi:
 - Every draft carries an id made in the browser. The database keeps one update
   per (entry, draft id), so a post retried after a lost answer finds the update
   it already made instead of making a second one.
-- An edit names the version it started from; a newer one stored meanwhile (a
-  co-author's edit) answers 409 with what is stored now, and the author's text
-  stays in their browser.
+- A draft posted and then deleted is not posted again by a late retry (410),
+  and a retry whose text differs from what was posted answers 409, so the
+  newer words stay in the author's browser instead of being dropped.
+- An edit names the revision of the text it started from (LiveUpdate.revision,
+  which only changes with what readers read); another edit saved meanwhile
+  answers 409 with what is stored now, and the author's text stays in their
+  browser. The same edit sent twice (a retry) is not a conflict.
 - Every answer is JSON, errors included, never the login page or an HTML error:
   401 once the session has ended, 403 without permission or with a stale CSRF
   token, 400 with a message per field, 404, 409.
@@ -37,12 +41,12 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.text import normalize_newlines
 from django.views.decorators.cache import never_cache
 
 from blog import photos
 from blog.models import Entry, LiveUpdate, Photo, author_name
 from blog.times import LocalTime
-from liveblog.errors import json_errors
 
 # Updates per stream page; older ones come with ?before=.
 STREAM_SIZE = 50
@@ -54,10 +58,20 @@ PHOTO_TOKEN_SALT = "blog.desk.photo"
 PHOTO_TOKEN_MAX_AGE = dt.timedelta(days=7)
 # What the desk may send about an update; the rest (entry, author, times) is the server's.
 UPDATE_FIELDS = ("headline", "content", "key_event", "pinned", "correction")
-# Sending any of these means "I rewrote it from version N": they need the version.
+# Sending any of these means "I rewrote it from revision N": they need the revision.
 WRITTEN_FIELDS = {"headline", "content", "correction", "photos"}
+# More than a keynote's update ever needs; each is a row and three files.
+MAX_PHOTOS = 20
 EMPTY_UPDATE = "Write something or add a photo: an update cannot be empty."
 SESSION_ENDED = "Your session has ended. Log in again (in a new tab) and press Retry: your draft is kept."
+POSTED_BEFORE = (
+    "This draft was posted already, as it was when first sent (it is in the stream). What is here now "
+    "is kept: press Post to add it as a new update, or edit the posted one."
+)
+POSTED_THEN_DELETED = (
+    "This draft was posted and then deleted, so it was not posted again. It is kept here: press Post "
+    "to post it as a new update."
+)
 
 
 class DeskError(Exception):
@@ -96,12 +110,13 @@ def endpoint(permissions):
     """
 
     def decorate(view):
-        @json_errors
         @never_cache
         @wraps(view)
         def wrapper(request, model_admin, entry_id, **kwargs):
-            if not model_admin.admin_site.has_permission(request):
+            if not request.user.is_active:  # logged out, or the session has ended
                 return JsonResponse({"error": SESSION_ENDED, "login": login_url(entry_id)}, status=401)
+            if not model_admin.admin_site.has_permission(request):
+                return JsonResponse({"error": "This account may not use the admin."}, status=403)
             if request.method not in permissions:
                 return JsonResponse({"error": f"{request.method} is not allowed here."}, status=405)
             if not any(request.user.has_perm(f"blog.{name}") for name in permissions[request.method]):
@@ -126,7 +141,7 @@ def login_url(entry_id):
 def read_json(request):
     try:
         data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise DeskError(HTTPStatus.BAD_REQUEST, "The request was not valid JSON.") from None
     if not isinstance(data, dict):
         raise DeskError(HTTPStatus.BAD_REQUEST, "The request must be a JSON object.")
@@ -182,12 +197,14 @@ def create(request, model_admin, entry):
         draft_id = uuid.UUID(str(data.get("draft_id", "")))
     except ValueError:
         raise error_for_fields({"draft_id": "Every post needs the draft's id."}) from None
-    made = already_made(entry, draft_id)
-    if made is not None:
-        return JsonResponse({"update": serialize(made), "replayed": True})
     update = LiveUpdate(entry=entry, author=request.user, draft_id=draft_id)
     form = UpdateForm(form_data(update, data), instance=update)
-    attached = clean_photos(data.get("photos", []), update)
+    attached = clean_photos(data.get("photos", []), update, entry)
+    made = already_made(entry, draft_id)
+    if made is not None:
+        return replay(made, data, attached)
+    if entry.deletions.filter(draft_id=draft_id).exists():
+        raise DeskError(HTTPStatus.GONE, POSTED_THEN_DELETED)
     check(form, attached)
     try:
         with transaction.atomic():
@@ -198,7 +215,7 @@ def create(request, model_admin, entry):
         made = already_made(entry, draft_id)  # the same post, retried while the first was being saved
         if made is None:
             raise
-        return JsonResponse({"update": serialize(made), "replayed": True})
+        return replay(made, data, attached)
     model_admin.log_addition(request, update, [{"added": {}}])
     return JsonResponse({"update": serialize(fresh(update))}, status=HTTPStatus.CREATED)
 
@@ -207,45 +224,69 @@ def already_made(entry, draft_id):
     return entry.updates.select_related("author", "entry").filter(draft_id=draft_id).first()
 
 
+def replay(made, data, attached):
+    """Answer a draft posted before: with the update it made, or 409 if the author has rewritten it since."""
+    if as_sent(made, data, attached):
+        return JsonResponse({"update": serialize(fresh(made)), "replayed": True})
+    raise DeskError(HTTPStatus.CONFLICT, POSTED_BEFORE, update=serialize(fresh(made)), replayed=True)
+
+
+def as_sent(stored, data, attached):
+    """Whether ``stored`` already reads as the desk sent it: its text, as saving cleans it, and its photos."""
+    sent = form_data(stored, data)
+    same_text = (
+        normalize_newlines(sent["content"].strip()) == stored.content
+        and " ".join(sent["headline"].split()) == stored.headline
+        and sent["correction"].strip() == stored.correction
+    )
+    if attached is None:
+        return same_text
+    photos = [(photo.digest, photo.alt, photo.caption, photo.credit) for photo, _ in attached]
+    return same_text and photos == [
+        (photo.digest, photo.alt, photo.caption, photo.credit) for photo in stored.photos.all()
+    ]
+
+
 @endpoint({"POST": ["change_liveupdate"], "DELETE": ["delete_liveupdate"]})
 def update(request, model_admin, entry, update_id):
-    stored = get_object_or_404(entry.updates.select_related("author", "entry"), pk=update_id)
     if request.method == "DELETE":
+        stored = get_object_or_404(entry.updates.select_related("author", "entry"), pk=update_id)
         with transaction.atomic():
             model_admin.log_deletions(request, [stored])
             stored.delete()
         return JsonResponse({"deleted": update_id})
     data = read_json(request)
-    rewritten = WRITTEN_FIELDS & data.keys()
-    version = number(data.get("version"), "version") if rewritten else None
-    form = UpdateForm(form_data(stored, data), instance=stored)
-    attached = clean_photos(data["photos"], stored) if "photos" in data else None
-    check(form, attached or [])
+    sent = (set(UPDATE_FIELDS) | WRITTEN_FIELDS) & data.keys()
+    rewritten = WRITTEN_FIELDS & sent
+    revision = number(data.get("revision"), "revision") if rewritten else None
     with transaction.atomic():
-        # Under the entry's lock, which every write to it takes: no edit lands between check and save.
+        # The entry's lock, which every write to its updates takes: the update is
+        # read, checked and saved with no other edit in between, so a toggle
+        # cannot write back text a co-author changed a moment ago.
         Entry.objects.select_for_update().filter(pk=entry.pk).first()
-        current = LiveUpdate.objects.filter(pk=stored.pk).values_list("version", flat=True).first()
-        if current is None:
-            raise Http404
-        if rewritten and version != current:
+        stored = get_object_or_404(entry.updates.select_related("author", "entry"), pk=update_id)
+        attached = clean_photos(data["photos"], stored, entry) if "photos" in data else None
+        if rewritten and revision != stored.revision:
+            if as_sent(stored, data, attached):  # this edit, retried after its answer was lost
+                return JsonResponse({"update": serialize(fresh(stored))})
             raise conflict(stored)
+        form = UpdateForm(form_data(stored, data), instance=stored)
+        check(form, attached if attached is not None else list(stored.photos.all()))
         if attached is not None:
             save_photos(stored, attached)
         form.save()
-    model_admin.log_change(request, stored, [{"changed": {"fields": sorted(data.keys() - {"version"})}}])
+    model_admin.log_change(request, stored, [{"changed": {"fields": sorted(sent)}}])
     return JsonResponse({"update": serialize(fresh(stored))})
 
 
 def conflict(update):
-    """A 409 saying who changed the update since the author opened it, with what is stored now."""
-    last = (
-        LogEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(LiveUpdate), object_id=str(update.pk)
-        )
-        .select_related("user")
-        .order_by("-action_time")
-        .first()
+    """A 409 saying who changed the update's text since the author opened it, with what is stored now."""
+    history = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(LiveUpdate), object_id=str(update.pk)
     )
+    # The latest change to its text: a pin or key event toggled since is not what conflicts.
+    latest = history.select_related("user").order_by("-action_time")[:20]
+    last = next((change for change in latest if not toggled(change)), None)
     if last is not None:
         when = LocalTime.of(last.action_time, update.entry.zone)
         message = f"Changed by {author_name(last.user)} at {when.label} since you opened it"
@@ -256,13 +297,27 @@ def conflict(update):
     )
 
 
+def toggled(change):
+    """Whether an admin history entry records only the desk's pin or key event toggles."""
+    try:
+        message = json.loads(change.change_message or "[]")
+        fields = {name for part in message for name in part.get("changed", {}).get("fields", [])}
+    except (ValueError, AttributeError, TypeError):
+        return False
+    return change.is_change() and bool(fields) and fields <= {"pinned", "key_event"}
+
+
 @endpoint({"POST": ["add_liveupdate", "change_liveupdate"]})
 def preview(request, model_admin, entry):
     """The update as readers will see it, rendered by the server's own policy, without saving anything."""
     data = read_json(request)
     draft = LiveUpdate(entry=entry, author=request.user, created=timezone.now(), posted=timezone.now())
     form = UpdateForm(form_data(draft, data), instance=draft)
-    attached = clean_photos(data.get("photos", []), draft, previewing=True)
+    # An edit's preview names its update, whose stored photos it may keep.
+    edited = (
+        get_object_or_404(entry.updates, pk=number(data["update"], "update")) if "update" in data else draft
+    )
+    attached = clean_photos(data.get("photos", []), edited, entry, previewing=True)
     check(form, attached, previewing=True)
     draft.headline = " ".join(draft.headline.split())
     draft.content_html = draft.render_html([photo for photo, _ in attached])
@@ -284,7 +339,10 @@ def upload_photo(request, model_admin, entry):
     # photo never posted stays stored, as a form's would have been (see docs/deploy.md).
     variants = photos.save(processed)
     made = {"digest": processed.digest, "width": processed.width, "height": processed.height}
-    token = signing.dumps({**made, "variants": variants}, salt=PHOTO_TOKEN_SALT, compress=True)
+    # Good for this entry only: a token seen on one desk cannot attach its photo elsewhere.
+    token = signing.dumps(
+        {**made, "variants": variants, "entry": entry.pk}, salt=PHOTO_TOKEN_SALT, compress=True
+    )
     thumb = default_storage.url(variants[0]["name"])
     body = {"token": token, "thumb": thumb, "width": processed.width, "height": processed.height}
     return JsonResponse(body, status=HTTPStatus.CREATED)
@@ -307,9 +365,11 @@ def coverage(request, model_admin, entry):
 
 
 def number(value, name):
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise error_for_fields({name: f"{name} must be a whole number."})
     try:
         result = int(value)
-    except (TypeError, ValueError):
+    except ValueError:
         raise error_for_fields({name: f"{name} must be a whole number."}) from None
     if not 0 <= result <= 2**63 - 1:
         raise error_for_fields({name: f"{name} is out of range."})
@@ -330,32 +390,37 @@ def form_data(update, data):
     return values
 
 
-def clean_photos(items, update, previewing=False):
+def clean_photos(items, update, entry, previewing=False):
     """Return [(Photo, is_new)] in the order sent: stored photos of this update by id, new ones by token."""
     if not isinstance(items, list):
         raise error_for_fields({"photos": "photos must be a list."})
+    if len(items) > MAX_PHOTOS:
+        raise error_for_fields({"photos": f"An update may have up to {MAX_PHOTOS} photos."})
     stored = {photo.pk: photo for photo in update.photos.all()} if update.pk else {}
-    attached, errors = [], {}
+    attached, errors, seen = [], {}, set()
     for position, item in enumerate(items, start=1):
         key = f"photos.{position - 1}"
         if not isinstance(item, dict):
             errors[key] = "Each photo must be an object."
             continue
         if "token" in item:
-            try:
-                made = signing.loads(str(item["token"]), salt=PHOTO_TOKEN_SALT, max_age=PHOTO_TOKEN_MAX_AGE)
-            except signing.BadSignature:
+            made = photo_from_token(item["token"], entry)
+            if made is None:
                 errors[key] = "This photo's upload has expired or is not valid: add it again."
                 continue
-            photo, new = Photo(update=update if update.pk else None, **made), True
+            photo, new, identity = Photo(update=update if update.pk else None, **made), True, made["digest"]
         elif isinstance(item.get("id"), int) and item["id"] in stored:
-            photo, new = stored[item["id"]], False
+            photo, new, identity = stored[item["id"]], False, item["id"]
         else:
             errors[key] = "This photo is not one of this update's: add it again."
             continue
+        if identity in seen:
+            errors[key] = "This photo is in the update twice."
+            continue
+        seen.add(identity)
         for name in ("alt", "caption", "credit"):
             value = item.get(name, "")
-            if not isinstance(value, str):
+            if not isinstance(value, str) or "\x00" in value:
                 errors[f"{key}.{name}"] = f"{name} must be text."
             else:
                 setattr(photo, name, value.strip())
@@ -374,6 +439,20 @@ def clean_photos(items, update, previewing=False):
     if errors and not previewing:
         raise error_for_fields(errors)
     return attached
+
+
+def photo_from_token(token, entry):
+    """Return the photo fields an upload's token holds, or None: forged, expired, another entry's, gone."""
+    try:
+        made = signing.loads(str(token), salt=PHOTO_TOKEN_SALT, max_age=PHOTO_TOKEN_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if made.pop("entry", None) != entry.pk:
+        return None
+    # Its files go once no photo uses them (Photo.delete_files_if_unused): a token outlives them.
+    if not default_storage.exists(made["variants"][-1]["name"]):
+        return None
+    return made
 
 
 def check(form, attached, previewing=False):
@@ -407,6 +486,7 @@ def serialize(update):
     return {
         "id": update.pk,
         "version": update.version,
+        "revision": update.revision,
         "draft_id": str(update.draft_id) if update.draft_id else None,
         "content": update.content,
         "headline": update.headline,

@@ -252,6 +252,10 @@ class LiveUpdate(models.Model):
     # The last edit readers are told about ("Updated 10:42"); see save().
     edited = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveBigIntegerField(default=0, editable=False)
+    # Counts the changes to what readers read of it (READ below), and only those:
+    # the desk's edits start from one, and another edit saved meanwhile is a
+    # conflict (blog/desk.py). A pin moving away or a new time zone is not.
+    revision = models.PositiveIntegerField(default=0, editable=False)
     # Made by the desk's browser for each draft (blog/desk.py): a post retried after a
     # lost answer names the same draft, and finds the update it already made.
     draft_id = models.UUIDField(null=True, blank=True, editable=False)
@@ -320,6 +324,7 @@ class LiveUpdate(models.Model):
                     pinned=False, version=self.version
                 )
             if stored and any(stored[name] != getattr(self, name) for name in self.READ):
+                self.revision = stored["revision"] + 1
                 now = timezone.now()
                 # Typo fixes right after posting stay silent; later edits are shown.
                 if now - self.posted > dt.timedelta(seconds=settings.LIVE_EDIT_GRACE_SECONDS):
@@ -331,6 +336,7 @@ class LiveUpdate(models.Model):
                     "content_html",
                     "headline",
                     "edited",
+                    "revision",
                 }
             super().save(*args, **kwargs)
 
@@ -367,7 +373,7 @@ class LiveUpdate(models.Model):
         """The stored row's entry and what readers read of it, or None for a new update."""
         if self._state.adding or self.pk is None:
             return None
-        return LiveUpdate.objects.filter(pk=self.pk).values("entry_id", *self.READ).first()
+        return LiveUpdate.objects.filter(pk=self.pk).values("entry_id", "revision", *self.READ).first()
 
     def shown_at(self):
         """The update's time in its entry's zone, as readers see it."""
@@ -438,6 +444,8 @@ class DeletedUpdate(models.Model):
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="deletions")
     update_id = models.BigIntegerField()
     version = models.PositiveBigIntegerField()
+    # The desk's draft that posted it: a retry of that draft must not post it again.
+    draft_id = models.UUIDField(null=True, blank=True)
 
     objects = ChangeQuerySet.as_manager()
 
@@ -451,7 +459,9 @@ class DeletedUpdate(models.Model):
     def record(cls, update):
         with transaction.atomic():
             version = Entry.objects.bump_version(update.entry_id)
-            return cls.objects.create(entry_id=update.entry_id, update_id=update.pk, version=version)
+            return cls.objects.create(
+                entry_id=update.entry_id, update_id=update.pk, version=version, draft_id=update.draft_id
+            )
 
 
 # A receiver rather than LiveUpdate.delete(): a queryset delete() (the admin's

@@ -130,7 +130,7 @@ def test_a_retry_racing_the_first_post_still_makes_one_update(author, monkeypatc
     """The database's constraint decides when both got past the check for an existing draft."""
     entry = make_entry()
     draft = new_draft()
-    made = make_update(entry, content="The first attempt", draft_id=uuid.UUID(draft["draft_id"]))
+    made = make_update(entry, content=draft["content"], draft_id=uuid.UUID(draft["draft_id"]))
     looked = []
     real = desk.already_made
 
@@ -254,13 +254,14 @@ def test_a_file_that_is_not_a_photo_is_refused_with_the_reason(author):
 # Editing and deleting.
 
 
-def test_an_edit_from_the_version_stored_is_saved(author, client):
+def test_an_edit_from_the_revision_stored_is_saved(author, client):
     entry = make_entry()
     made = post(author, desk_url(entry), new_draft()).json()["update"]
-    body = {"content": "Tim walks on stage. (Fixed: it was Johny.)", "version": made["version"]}
+    body = {"content": "Tim walks on stage. (Fixed: it was Johny.)", "revision": made["revision"]}
     response = post(author, desk_url(entry, "update", made["id"]), body)
     assert response.status_code == HTTPStatus.OK
     assert response.json()["update"]["content"] == body["content"]
+    assert response.json()["update"]["revision"] == made["revision"] + 1
     assert response.json()["update"]["version"] > made["version"]
     delta = client.get(
         reverse("blog:entry_feed", args=[entry.slug]), {"since": f"{entry.pk}-{made['version']}"}
@@ -268,14 +269,16 @@ def test_an_edit_from_the_version_stored_is_saved(author, client):
     assert "Fixed: it was Johny." in delta.json()["updates"][0]["html"]
 
 
-def test_an_edit_from_an_older_version_is_refused_with_who_changed_it(author):
+def test_an_edit_from_an_older_revision_is_refused_with_who_changed_it(author):
     entry = make_entry(time_zone="America/Los_Angeles")
     made = post(author, desk_url(entry), new_draft()).json()["update"]
     colleague = author_client(*AUTHOR, username="ben", first_name="Ben", last_name="Ito")
     post(
-        colleague, desk_url(entry, "update", made["id"]), {"content": "Ben's fix", "version": made["version"]}
+        colleague,
+        desk_url(entry, "update", made["id"]),
+        {"content": "Ben's fix", "revision": made["revision"]},
     )
-    mine = {"content": "Ana's fix", "version": made["version"]}
+    mine = {"content": "Ana's fix", "revision": made["revision"]}
     response = post(author, desk_url(entry, "update", made["id"]), mine)
     assert response.status_code == HTTPStatus.CONFLICT
     assert response.json()["error"].startswith("Changed by Ben Ito at ")
@@ -285,12 +288,12 @@ def test_an_edit_from_an_older_version_is_refused_with_who_changed_it(author):
     assert LiveUpdate.objects.get().content == "Ben's fix"
 
 
-def test_an_edit_of_the_text_must_say_which_version_it_started_from(author):
+def test_an_edit_of_the_text_must_say_which_revision_it_started_from(author):
     entry = make_entry()
     update = make_update(entry)
     response = post(author, desk_url(entry, "update", update.pk), {"content": "New text"})
     assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert "version" in response.json()["fields"]
+    assert "revision" in response.json()["fields"]
 
 
 def test_pin_and_key_event_toggles_need_no_version(author):
@@ -318,7 +321,7 @@ def test_photos_are_replaced_by_the_list_sent_in_order(author):
     kept, dropped = attach_photo(update, alt="Stage left"), attach_photo(update, alt="Stage right")
     update.refresh_from_db()
     new = {"token": upload(author, entry)["token"], "alt": "The demo on screen"}
-    body = {"photos": [new, {"id": kept.pk, "alt": "Stage left, lit"}], "version": update.version}
+    body = {"photos": [new, {"id": kept.pk, "alt": "Stage left, lit"}], "revision": update.revision}
     response = post(author, desk_url(entry, "update", update.pk), body)
     assert response.status_code == HTTPStatus.OK, response.content
     assert [photo["alt"] for photo in response.json()["update"]["photos"]] == [
@@ -335,7 +338,7 @@ def test_another_updates_photo_cannot_be_taken_by_id(author):
     entry = make_entry()
     elsewhere = attach_photo(make_update(entry, content="Other"))
     update = make_update(entry, content="Mine")
-    body = {"photos": [{"id": elsewhere.pk, "alt": "Taken"}], "version": update.version}
+    body = {"photos": [{"id": elsewhere.pk, "alt": "Taken"}], "revision": update.revision}
     response = post(author, desk_url(entry, "update", update.pk), body)
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "not one of this update's" in response.json()["fields"]["photos.0"]
@@ -451,3 +454,143 @@ def test_coverage_ends_and_resumes_from_the_desk(author):
     assert not entry.is_live
     resumed = post(author, desk_url(entry, "coverage"), {"ended": False}).json()["entry"]
     assert resumed["is_live"] is True
+
+
+# What a review found: retries, false conflicts and hostile input.
+
+
+def test_a_retry_whose_text_was_rewritten_since_is_refused_and_the_post_kept_as_first_sent(author):
+    """A lost answer, then the author rewrote the draft: the new words are not dropped as "already posted"."""
+    entry = make_entry()
+    draft = new_draft(content="Tim walks on stage.")
+    post(author, desk_url(entry), draft)
+    response = post(author, desk_url(entry), {**draft, "content": "Tim walks on stage, in sneakers."})
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert response.json()["replayed"] is True
+    assert response.json()["update"]["content"] == "Tim walks on stage."
+    assert "What is here now is kept" in response.json()["error"]
+    assert entry.updates.count() == 1
+
+
+def test_a_retry_of_a_draft_posted_and_then_deleted_does_not_post_it_again(author):
+    entry = make_entry()
+    draft = new_draft()
+    made = post(author, desk_url(entry), draft).json()["update"]
+    author.delete(desk_url(entry, "update", made["id"]))
+    response = post(author, desk_url(entry), draft)
+    assert response.status_code == HTTPStatus.GONE
+    assert "posted and then deleted" in response.json()["error"]
+    assert not entry.updates.exists()
+
+
+def test_an_edit_retried_after_its_answer_was_lost_is_not_a_conflict(author):
+    entry = make_entry()
+    made = post(author, desk_url(entry), new_draft()).json()["update"]
+    edit = {"content": "Fixed the typo.", "revision": made["revision"]}
+    post(author, desk_url(entry, "update", made["id"]), edit)
+    response = post(author, desk_url(entry, "update", made["id"]), edit)
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["update"]["content"] == "Fixed the typo."
+
+
+def test_a_pin_moving_to_another_update_is_no_conflict_for_an_edit(author):
+    entry = make_entry()
+    first = post(author, desk_url(entry), new_draft(pinned=True)).json()["update"]
+    post(author, desk_url(entry), new_draft(content="Second", pinned=True))
+    edit = {"content": "What we know so far, updated.", "revision": first["revision"]}
+    response = post(author, desk_url(entry, "update", first["id"]), edit)
+    assert response.status_code == HTTPStatus.OK, response.json()
+    assert response.json()["update"]["pinned"] is False
+
+
+def test_a_conflict_names_whoever_changed_the_text_not_whoever_toggled_a_pin_since(author):
+    entry = make_entry()
+    made = post(author, desk_url(entry), new_draft()).json()["update"]
+    ben = author_client(*AUTHOR, username="ben", first_name="Ben", last_name="Ito")
+    cy = author_client(*AUTHOR, username="cy", first_name="Cy", last_name="Ode")
+    post(ben, desk_url(entry, "update", made["id"]), {"content": "Ben's fix", "revision": made["revision"]})
+    post(cy, desk_url(entry, "update", made["id"]), {"pinned": True})
+    response = post(
+        author, desk_url(entry, "update", made["id"]), {"content": "Mine", "revision": made["revision"]}
+    )
+    assert response.json()["error"].startswith("Changed by Ben Ito at ")
+
+
+def test_a_toggle_on_an_update_that_is_a_photo_alone_is_saved(author):
+    entry = make_entry()
+    update = make_update(entry, content="", headline="The stage")
+    attach_photo(update)
+    response = post(author, desk_url(entry, "update", update.pk), {"key_event": True})
+    assert response.status_code == HTTPStatus.OK, response.json()
+
+
+def test_an_edits_preview_shows_the_photos_the_update_has(author):
+    entry = make_entry()
+    update = make_update(entry, content="The stage")
+    photo = attach_photo(update, alt="Stage left")
+    body = {
+        "update": update.pk,
+        "content": "The stage, lit",
+        "photos": [{"id": photo.pk, "alt": "Stage left, lit"}],
+    }
+    response = post(author, desk_url(entry, "preview"), body)
+    assert response.status_code == HTTPStatus.OK, response.json()
+    assert 'alt="Stage left, lit"' in response.json()["html"]
+
+
+def test_a_photo_token_from_another_entrys_desk_is_refused(author):
+    entry, other = make_entry(), make_entry()
+    photo = {"token": upload(author, other)["token"], "alt": "The stage"}
+    response = post(author, desk_url(entry), new_draft(photos=[photo]))
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "add it again" in response.json()["fields"]["photos.0"]
+
+
+def test_the_same_photo_twice_or_too_many_photos_are_refused(author):
+    entry = make_entry()
+    update = make_update(entry, content="The stage")
+    photo = attach_photo(update)
+    twice = [{"id": photo.pk, "alt": "A"}, {"id": photo.pk, "alt": "A"}]
+    response = post(
+        author, desk_url(entry, "update", update.pk), {"photos": twice, "revision": update.revision}
+    )
+    assert response.json()["fields"] == {"photos.1": "This photo is in the update twice."}
+    many = [{"id": photo.pk, "alt": "A"}] * (desk.MAX_PHOTOS + 1)
+    response = post(
+        author, desk_url(entry, "update", update.pk), {"photos": many, "revision": update.revision}
+    )
+    assert "up to 20 photos" in response.json()["fields"]["photos"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 100_000 + "]" * 100_000,
+        json.dumps({"content": "x", "revision": 1e300}),
+        '{"content": "x", "revision": 1e400}',
+        json.dumps({"content": "x", "revision": True}),
+        json.dumps({"content": "x", "revision": "9" * 5000}),
+        json.dumps({"photos": [{"id": 1, "alt": "nul \x00 in it"}], "revision": 0}),
+        json.dumps({"content": "nul \x00 in it", "revision": 0}),
+    ],
+)
+def test_hostile_input_is_a_400_not_a_500(author, body):
+    entry = make_entry()
+    update = make_update(entry)
+    response = author.post(desk_url(entry, "update", update.pk), body, content_type="application/json")
+    assert response.status_code == HTTPStatus.BAD_REQUEST, response.content
+
+
+def test_a_logged_in_account_without_admin_access_is_refused_not_asked_to_log_in_again():
+    entry = make_entry()
+    client = Client()
+    client.force_login(make_user(is_staff=False))
+    response = post(client, desk_url(entry), new_draft())
+    assert response.status_code == HTTPStatus.FORBIDDEN
+
+
+def test_the_history_records_only_the_fields_the_desk_knows(author):
+    entry = make_entry()
+    update = make_update(entry, headline="Doors open")
+    post(author, desk_url(entry, "update", update.pk), {"key_event": True, "headlne": "typo"})
+    assert json.loads(LogEntry.objects.get().change_message) == [{"changed": {"fields": ["key_event"]}}]

@@ -344,6 +344,66 @@ def test_a_post_whose_answer_was_lost_is_retried_into_one_update(page, author):
     assert LiveUpdate.objects.filter(entry=entry).count() == 1
 
 
+def test_a_draft_rewritten_after_its_answer_was_lost_keeps_the_new_words(page, author):
+    """The first attempt was posted as it was; what the author wrote since goes as a new update."""
+    entry = make_entry()
+    open_desk(page, entry)
+    lost = []
+
+    def lose_the_first_answer(route):
+        if route.request.method == "POST" and not lost:
+            lost.append(route.fetch())
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/desk/updates.json", lose_the_first_answer)
+    text = page.get_by_label("Update (markdown)")
+    text.fill("The result is in.")
+    page.keyboard.press("Control+Enter")
+    expect(composer(page).locator(".desk-status")).to_contain_text("Not sent")
+    text.fill("The result is in: 52 to 48.")
+    page.keyboard.press("Control+Enter")
+
+    expect(composer(page).locator(".desk-status")).to_contain_text("posted already")
+    expect(text).to_have_value("The result is in: 52 to 48.")
+    expect(stream_texts(page)).to_have_text(["The result is in."])
+    page.keyboard.press("Control+Enter")
+    expect(stream_texts(page)).to_have_text(["The result is in: 52 to 48.", "The result is in."])
+    assert LiveUpdate.objects.filter(entry=entry).count() == 2
+
+
+def test_a_deletion_confirmed_just_before_the_tab_closes_still_happens(page, author):
+    entry = make_entry()
+    update = make_update(entry, content="Posted by mistake.")
+    open_desk(page, entry)
+    stream_item(page, update).get_by_role("button", name="Delete").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("button", name="Undo")).to_be_visible()
+
+    context = page.context
+    page.close(run_before_unload=True)
+
+    waiting = context.new_page()
+    for _ in range(50):  # the request outlives the page: give the server time to answer it
+        if not LiveUpdate.objects.filter(pk=update.pk).exists():
+            break
+        waiting.wait_for_timeout(100)
+    assert not LiveUpdate.objects.filter(pk=update.pk).exists()
+
+
+def test_an_editors_preview_shows_the_photos_the_update_has(page, author):
+    entry = make_entry()
+    update = make_update(entry, content="The stage.")
+    attach_photo(update, alt="The stage, empty.")
+    open_desk(page, entry)
+    item = stream_item(page, update)
+    item.get_by_role("button", name="Edit").click()
+    item.get_by_label("Description").fill("The stage, lit.")
+    item.get_by_role("button", name="Preview").click()
+    expect(item.locator(".desk-preview-body img")).to_have_attribute("alt", "The stage, lit.")
+
+
 def test_a_post_refused_by_a_server_error_is_kept_and_sent_by_retry(page, author):
     entry = make_entry()
     open_desk(page, entry)

@@ -534,6 +534,8 @@
   function showPreview(form) {
     var body = payload(form);
     delete body.pinned;
+    // An editor's preview names its update: the photos it already has are its own.
+    if (form.record) body.update = form.record.data.id;
     request("POST", urls.preview, body).then(
       function (answer) {
         if (answer.status === 200) {
@@ -643,6 +645,14 @@
             composer.failed = false;
             saveDraft();
             showErrors(form, answer.data.fields, answer.data.error);
+          } else if (answer.status === 409 || answer.status === 410) {
+            // This draft went out before, as it was then (409), or went out and was
+            // deleted (410). What the box holds now is kept, as a new draft.
+            if (answer.data.update) show(answer.data.update);
+            composer.draftId = null;
+            composer.failed = false;
+            saveDraft();
+            setStatus(form, answer.data.error, { kind: "warning" });
           } else if (isServerFailure(answer)) {
             notSent(form, "the server had a problem");
           } else {
@@ -813,7 +823,7 @@
       record = makeRecord(data);
     } else if (record.editor) {
       // Never under the author's hands: the editor learns of it, and a save will ask.
-      if (data.version !== record.data.version) {
+      if (data.revision !== record.data.revision) {
         record.data = data;
         setStatus(record.editor, "Changed by someone else while you edit: saving will ask whose text to keep.", {
           kind: "warning",
@@ -921,6 +931,23 @@
     announce("Deleted. Undo within " + UNDO_MS / 1000 + " seconds.");
   }
 
+  // A deletion the author confirmed still goes if the tab closes before the undo
+  // time is up; keepalive lets the request outlive the page.
+  function sendPendingDeletes() {
+    Object.keys(records).forEach(function (id) {
+      var pending = records[id].pendingDelete;
+      if (!pending || !pending.timer) return;
+      clearTimeout(pending.timer);
+      pending.timer = null;
+      fetch(updateUrl(id), {
+        method: "DELETE",
+        headers: { Accept: "application/json", "X-CSRFToken": csrfInput().value },
+        credentials: "same-origin",
+        keepalive: true,
+      });
+    });
+  }
+
   function sendDelete(record) {
     var placeholder = record.pendingDelete.element;
     placeholder.querySelector(".desk-undo-delete").hidden = true;
@@ -960,7 +987,8 @@
     var element = cloneWithPrefix("desk-form-template", "__prefix__", "edit-" + record.data.id);
     var form = setUpForm(element, { submit: saveEdit });
     form.record = record;
-    form.version = record.data.version;
+    // The revision of its text this edit starts from: another edit saved meanwhile is a conflict.
+    form.revision = record.data.revision;
     record.editor = form;
     fill(form, record.data);
     element.querySelector(".desk-cancel").addEventListener("click", function () {
@@ -969,7 +997,7 @@
     });
     element.querySelector(".desk-use-mine").addEventListener("click", function () {
       // The author has seen what changed and keeps their own text over it.
-      form.version = record.data.version;
+      form.revision = record.data.revision;
       saveEdit(form);
     });
     element.querySelector(".desk-take-theirs").addEventListener("click", function () {
@@ -1010,7 +1038,7 @@
       return;
     }
     var body = payload(form);
-    body.version = form.version;
+    body.revision = form.revision;
     form.busy = true;
     setStatus(form, "Saving…", { quiet: true });
     request("POST", updateUrl(record.data.id), body)
@@ -1187,5 +1215,6 @@
     if (cursor === null) loadStream();
     else schedulePoll();
   });
+  window.addEventListener("pagehide", sendPendingDeletes);
   loadStream();
 })();
