@@ -13,14 +13,13 @@ from urllib.parse import urljoin
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import Max
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import feedgenerator
-from django.utils.html import escape, strip_tags
+from django.utils.html import escape
 from django.views.decorators.http import require_safe
 
-from blog import live
+from blog import live, structured_data
 from blog.models import Entry
 from blog.site import absolute_url
 from blog.views import cache_publicly, takes_no_query
@@ -29,8 +28,6 @@ from blog.views import cache_publicly, takes_no_query
 ENTRY_FEED_LENGTH = 50
 # The site feed's newest entries: a feed reader only ever shows the recent ones.
 SITE_FEED_LENGTH = 50
-# A title made from an update's text: about a line in a feed reader's list.
-TITLE_LENGTH = 80
 
 # A start tag in the HTML that rendering stores (nh3's serializer or a Django template):
 # attribute values are always double-quoted, and a "<" in text is always written "&lt;",
@@ -58,39 +55,6 @@ def absolute_html(fragment, base):
         return f"{match[1]}{escape(value)}{match[3]}"
 
     return _START_TAG.sub(lambda tag: _URL_ATTRIBUTE.sub(absolute_value, tag[0]), fragment)
-
-
-def plain_text(fragment):
-    return " ".join(html.unescape(strip_tags(fragment)).split())
-
-
-def first_words(text, length=TITLE_LENGTH):
-    """Cut ``text`` to at most ``length`` characters at a word boundary, marking the cut with an ellipsis."""
-    if len(text) <= length:
-        return text
-    cut = text[: length - 1]
-    if text[length - 1] != " " and " " in cut:
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:.-–—") + "…"
-
-
-def last_change(entry, posted=None, edited=None):
-    """When readers last saw ``entry`` change: its start, its end, an update posted or edited.
-
-    ``posted`` and ``edited`` are the latest of its updates'. An update's posting
-    time rather than its shown time: one back-dated to 9:00 and posted at 10:00
-    changed the entry at 10:00. (A deletion leaves no time behind, only its tombstone.)
-    """
-    return max(moment for moment in (entry.created, entry.ended, posted, edited) if moment is not None)
-
-
-def with_last_change(entries):
-    """Annotate each entry with what last_change() needs from its updates, in the same query."""
-    return entries.annotate(last_posted=Max("updates__posted"), last_edited=Max("updates__edited"))
-
-
-def annotated_last_change(entry):
-    return last_change(entry, entry.last_posted, entry.last_edited)
 
 
 def in_zone(moment, entry):
@@ -144,17 +108,15 @@ class EntryFeed(Feed):
         return self.feed_url(entry)
 
     def feed_extra_kwargs(self, entry):
-        latest = entry.updates.aggregate(posted=Max("posted"), edited=Max("edited"))
-        return {"updated": in_zone(last_change(entry, latest["posted"], latest["edited"]), entry)}
+        return {"updated": in_zone(entry.changed, entry)}
 
     def items(self, entry):
         return live.updates_of(entry).order_by("-created", "-id")[:ENTRY_FEED_LENGTH]
 
     def item_title(self, update):
-        # Plain text: the Atom title is a text construct, so the XML writer's escaping is all it needs.
-        if update.headline:
-            return update.headline
-        return first_words(plain_text(update.content_html)) or f"Update at {update.shown_at().label}"
+        # The same title as in the page's structured data. Plain text: the Atom
+        # title is a text construct, so the XML writer's escaping is all it needs.
+        return structured_data.ReadUpdate.of(update).headline
 
     def item_link(self, update):
         return absolute_url(update.get_absolute_url())
@@ -173,7 +135,7 @@ class EntryFeed(Feed):
         return in_zone(update.created, update.entry)
 
     def item_updateddate(self, update):
-        return in_zone(update.edited or update.created, update.entry)
+        return in_zone(update.last_change(), update.entry)
 
     def item_author_name(self, update):
         return update.byline()
@@ -209,7 +171,7 @@ class SiteFeed(Feed):
         return self.feed_url()
 
     def items(self):
-        return list(with_last_change(Entry.objects.order_by("-created", "-id"))[:SITE_FEED_LENGTH])
+        return list(Entry.objects.order_by("-created", "-id")[:SITE_FEED_LENGTH])
 
     def item_title(self, entry):
         return entry.title
@@ -227,7 +189,7 @@ class SiteFeed(Feed):
         return in_zone(entry.created, entry)
 
     def item_updateddate(self, entry):
-        return in_zone(annotated_last_change(entry), entry)
+        return in_zone(entry.changed, entry)
 
 
 _entry_feed = EntryFeed()

@@ -67,7 +67,7 @@ class EntryQuerySet(models.QuerySet):
         Call inside a transaction: the row lock is what makes concurrent writers
         to one entry commit in the order of the numbers they took.
         """
-        self.filter(pk=entry_id).update(version=F("version") + 1)
+        self.filter(pk=entry_id).update(version=F("version") + 1, changed=timezone.now())
         return self.filter(pk=entry_id).values_list("version", flat=True).get()
 
 
@@ -104,6 +104,10 @@ class Entry(models.Model):
     )
     # The entry's change counter; see the module docstring. Only bump_version() writes it.
     version = models.PositiveBigIntegerField(default=0, editable=False)
+    # When readers' view of it last changed (an update posted, edited or deleted,
+    # the entry itself edited, ended or resumed), with every change number: the
+    # feeds' and the sitemap's last change, and the pages' dateModified (issue 13).
+    changed = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = EntryQuerySet.as_manager()
 
@@ -115,6 +119,7 @@ class Entry(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
+        self.changed = timezone.now()
         self.body = normalize_newlines(self.body)  # a textarea's CRLFs, as validate_markdown() counts them
         self.body_html = render_markdown(self.body)
         if self._state.adding or self.pk is None:
@@ -249,7 +254,8 @@ class LiveUpdate(models.Model):
     # When it was really posted, whatever time it shows (created may be back-dated):
     # the grace for silent typo fixes runs from here.
     posted = models.DateTimeField(default=timezone.now, editable=False)
-    # The last edit readers are told about ("Updated 10:42"); see save().
+    # Its last edit of what readers read (see save()); readers are told of it
+    # ("Updated 10:42") only when it came after the grace (edited_at()).
     edited = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveBigIntegerField(default=0, editable=False)
     # Counts the changes to what readers read of it (READ below), and only those:
@@ -326,9 +332,9 @@ class LiveUpdate(models.Model):
             if stored and any(stored[name] != getattr(self, name) for name in self.READ):
                 self.revision = stored["revision"] + 1
                 now = timezone.now()
-                # Typo fixes right after posting stay silent; later edits are shown.
-                if now - self.posted > dt.timedelta(seconds=settings.LIVE_EDIT_GRACE_SECONDS):
-                    self.edited = now
+                # Every change to what readers read, for feeds and search engines;
+                # readers are told of it only after the grace (edited_at()).
+                self.edited = now
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {
                     *kwargs["update_fields"],
@@ -339,12 +345,6 @@ class LiveUpdate(models.Model):
                     "revision",
                 }
             super().save(*args, **kwargs)
-
-    def render_html(self, attached_photos):
-        """Return the HTML readers see for its text and these photos (the desk's preview shows the same)."""
-        # A heading in the text sits under the update's headline, or in its place.
-        heading = "h4" if self.headline.strip() else "h3"
-        return render_markdown(self.content, heading=heading) + render_photos(attached_photos)
 
     def get_absolute_url(self):
         """Its permalink, which redirects to whichever page shows it (blog/views.py)."""
@@ -369,6 +369,12 @@ class LiveUpdate(models.Model):
     # save of every old update would be shown as an edit.
     READ = ("headline", "content_html", "correction")
 
+    def render_html(self, attached_photos):
+        """Return the HTML readers see for its text and these photos (the desk's preview shows the same)."""
+        # A heading in the text sits under the update's headline, or in its place.
+        heading = "h4" if self.headline.strip() else "h3"
+        return render_markdown(self.content, heading=heading) + render_photos(attached_photos)
+
     def _stored_reading(self):
         """The stored row's entry and what readers read of it, or None for a new update."""
         if self._state.adding or self.pk is None:
@@ -379,9 +385,17 @@ class LiveUpdate(models.Model):
         """The update's time in its entry's zone, as readers see it."""
         return LocalTime.of(self.created, self.entry.zone)
 
+    def last_change(self):
+        """When it last changed for readers: posted (a back-dated one changed then), or edited since."""
+        return max(moment for moment in (self.created, self.posted, self.edited) if moment is not None)
+
     def edited_at(self):
+        """When it was last edited, for readers: None if never edited, or only fixed right after posting."""
+        grace = dt.timedelta(seconds=settings.LIVE_EDIT_GRACE_SECONDS)
+        if self.edited is None or self.edited - self.posted <= grace:
+            return None
         # Beside its update's day: an edit the next morning must not read as the same night.
-        return LocalTime.of(self.edited, self.entry.zone, beside=self.shown_at().day) if self.edited else None
+        return LocalTime.of(self.edited, self.entry.zone, beside=self.shown_at().day)
 
     def is_long(self):
         """Whether it starts collapsed when pinned: a guess from its text, as the page loads without script.

@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from blog import pages
-from blog.feeds import annotated_last_change, with_last_change
 from blog.models import Entry
 from blog.site import absolute_url
 from blog.views import cache_publicly, takes_no_query
@@ -39,10 +38,10 @@ class EntrySitemap(SiteSitemap):
 
     def items(self):
         # A list: the framework's paginator would count a queryset in a query of its own.
-        return list(with_last_change(Entry.objects.order_by("-created", "-id")))
+        return list(Entry.objects.order_by("-created", "-id"))
 
     def lastmod(self, entry):
-        return annotated_last_change(entry).replace(microsecond=0)
+        return entry.changed.replace(microsecond=0)
 
 
 class ArchiveSitemap(SiteSitemap):

@@ -45,8 +45,12 @@ DEFAULT_IMAGE_SIZE = (1200, 630)
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 # Elements after which text starts a new line in plain text.
 _BLOCKS = {"p", "div", "li", "ul", "ol", "pre", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "br"}
-# The end of a sentence: ., ! , ? or … followed by a space (or the end).
-_SENTENCE_END = re.compile(r"[.!?\u2026](?=\s|$)")
+# The end of a sentence: ., ! , ? or … followed by a space (or the end), but not
+# the full stop of a title or a common abbreviation ("Mr. Smith", "e.g. this").
+_SENTENCE_END = re.compile(
+    r"(?<!\bMr)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bMrs)(?<!\bvs)(?<!\bNo)(?<!\bProf)(?<!\be\.g)(?<!\bi\.e)"
+    r"(?<!\b[A-Z])[.!?\u2026](?=\s|$)"
+)
 
 
 @dataclass(frozen=True)
@@ -139,20 +143,35 @@ class ReadUpdate:
     text: str
     images: list
 
+    @classmethod
+    def of(cls, update):
+        return cls(update, *read(update.content_html))
+
     @property
     def headline(self):
-        """Its headline; else its first sentence; else, for a photo alone, the photo's description."""
+        """Its title everywhere it is read away from the page (structured data, the Atom feed).
+
+        Its headline; else its first sentence; else, for a photo alone, the
+        photo's description; else its time.
+        """
         if self.update.headline:
             return self.update.headline
         if self.text:
             return first_sentence(self.text)
-        return Truncator(self.images[0].alt).chars(HEADLINE_LENGTH) if self.images else ""
+        if self.images and self.images[0].alt:
+            return Truncator(self.images[0].alt).chars(HEADLINE_LENGTH)
+        return f"Update at {self.update.shown_at().label}"
+
+    @property
+    def body(self):
+        """Its plain text, with its correction: readers of the page see both."""
+        return "\n".join(part for part in (self.text, self.update.correction) if part)
 
 
 def read_updates(updates):
     """``updates``, newest first, each read once for both the JSON-LD and the link preview."""
     newest_first = sorted(updates, key=lambda update: (update.created, update.pk), reverse=True)
-    return [ReadUpdate(update, *read(update.content_html)) for update in newest_first]
+    return [ReadUpdate.of(update) for update in newest_first]
 
 
 def entry_markup(entry, updates):
@@ -169,8 +188,8 @@ def blog_posting(read_update):
         "@type": "BlogPosting",
         "headline": read_update.headline,
         "datePublished": iso(update.created, entry),
-        "dateModified": iso(update.edited or update.created, entry),
-        "articleBody": read_update.text,
+        "dateModified": iso(update.last_change(), entry),
+        "articleBody": read_update.body,
         "url": absolute_url(f"{update.get_absolute_url()}#update-{update.pk}"),
         # byline() is None when the entry hides bylines: the markup names nobody the page does not.
         "author": {"@type": "Person", "name": update.byline()} if update.byline() else None,
@@ -188,7 +207,7 @@ def live_blog_posting(entry, updates):
         "description": read(entry.body_html)[0],
         "url": absolute_url(entry.get_absolute_url()),
         "datePublished": iso(entry.created, entry),
-        "dateModified": iso(last_change(entry, updates), entry),
+        "dateModified": iso(entry.changed, entry),
         "coverageStartTime": iso(entry.created, entry),
         "coverageEndTime": iso(entry.ended, entry) if entry.ended else None,
         "author": authors(updates),
@@ -197,14 +216,6 @@ def live_blog_posting(entry, updates):
         "liveBlogUpdate": [blog_posting(read_update) for read_update in updates[:UPDATES]],
     }
     return {name: value for name, value in posting.items() if value}
-
-
-def last_change(entry, updates):
-    """When the page last changed, as far as its updates tell: a post (even back-dated), an edit, the end."""
-    moments = [entry.created, entry.ended]
-    for read_update in updates:
-        moments += [read_update.update.created, read_update.update.posted, read_update.update.edited]
-    return max(moment for moment in moments if moment)
 
 
 def authors(updates):
@@ -241,7 +252,7 @@ def entry_preview(entry, updates):
         "url": absolute_url(entry.get_absolute_url()),
         "image": image or default_image(),
         "published_time": iso(entry.created, entry),
-        "modified_time": iso(last_change(entry, updates), entry),
+        "modified_time": iso(entry.changed, entry),
         "site_name": settings.SITE_NAME,
     }
 

@@ -63,6 +63,8 @@ if _site.scheme not in ("http", "https") or not _site.netloc or _site.path or _s
 # that Google Images can read (not the SVG favicon).
 SITE_NAME = env.str("SITE_NAME", default="Liveblog")
 SITE_LOGO_URL = env.str("SITE_LOGO_URL", default="")
+if urlsplit(SITE_LOGO_URL).path.lower().endswith(".svg"):
+    raise ImproperlyConfigured("SITE_LOGO_URL must be a PNG, JPEG or WebP image, not an SVG.")
 
 # Loopback names are always allowed so the container's own HEALTHCHECK works
 # whatever public names the site has; they cannot be reached from outside.

@@ -4,11 +4,13 @@ import re
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
 
 import feedparser
 import pytest
 
-from blog.feeds import absolute_html, first_words
+from blog.feeds import absolute_html
+from blog.models import Entry, LiveUpdate
 from blog.tests.factories import attach_photo, make_entry, make_update, make_user
 
 pytestmark = pytest.mark.django_db
@@ -103,12 +105,15 @@ def test_entry_feed_lists_updates_newest_first_with_titles_times_and_their_html(
     assert titles == [
         "An update from before bylines.",
         "A winner in Ohio",
-        "Polls close in Indiana, typed as a <div> in prose, with code and turnout = 0.61…",
+        "Polls close in Indiana, typed as a <div> in prose, with code and",  # its first paragraph
     ]
     first = document.entries[-1]
     # The shown (back-dated) time, in the entry's zone, with its offset.
     assert first.published == "2026-11-03T18:00:00-05:00"
-    assert first.updated == "2026-11-03T18:00:00-05:00"
+    # Updated when it was really posted (and its photo added): back-dating it did not make the change older.
+    changed = LiveUpdate.objects.get(headline="", author__username="ada").last_change()
+    in_new_york = changed.astimezone(ZoneInfo("America/New_York"))
+    assert first.updated == in_new_york.replace(microsecond=0).isoformat()
     assert all(OFFSET.search(item.published) and OFFSET.search(item.updated) for item in document.entries)
     assert OFFSET.search(document.feed.updated)
     html = first.content[0].value
@@ -170,19 +175,21 @@ def test_entry_feed_holds_the_latest_fifty_updates(client):
     assert titles == [f"Minute {minute}" for minute in range(54, 4, -1)]
 
 
-def test_title_from_text_is_cut_at_a_word_boundary():
-    assert first_words("Short and sweet.") == "Short and sweet."
-    text = "The count in the third district has begun, and observers from both parties are watching closely"
-    title = first_words(text, length=40)
-    assert title == "The count in the third district has…"
-    assert len(title) <= 40
+def test_an_update_without_a_headline_is_titled_by_its_first_sentence_as_in_its_structured_data(client):
+    entry = make_entry(slug="no-headline")
+    make_update(entry, content="Mr. Okafor concedes in Riverside. His speech was short and *gracious*.")
+    title = parse(fetch(client, "/entries/no-headline/feed.atom")).entries[0].title
+    assert title == "Mr. Okafor concedes in Riverside."
+    page = client.get(entry.get_absolute_url()).content.decode()
+    assert '"headline":"Mr. Okafor concedes in Riverside."' in page
 
 
-def test_a_photo_alone_is_titled_by_its_time(client):
+def test_a_photo_alone_is_titled_by_its_description(client):
     entry = make_entry(slug="photo", time_zone="Europe/Paris")
     update = make_update(entry, content="", created=datetime(2026, 6, 1, 8, 5, tzinfo=UTC))
-    attach_photo(update)
-    assert parse(fetch(client, "/entries/photo/feed.atom")).entries[0].title == "Update at 10:05 CEST"
+    attach_photo(update, alt="Counting staff stack ballot papers under bright lights.")
+    title = parse(fetch(client, "/entries/photo/feed.atom")).entries[0].title
+    assert title == "Counting staff stack ballot papers under bright lights."
 
 
 def test_relative_urls_in_html_become_absolute_and_others_stay():
@@ -244,6 +251,7 @@ def test_an_ended_entrys_feed_is_cached_for_longer(client, election, settings):
 
 def test_a_feed_without_updates_keeps_its_date_so_its_etag_holds(client):
     entry = make_entry(slug="soon", created=datetime(2026, 3, 1, 12, 0, tzinfo=UTC), time_zone="UTC")
+    Entry.objects.filter(pk=entry.pk).update(changed=entry.created)
     response = fetch(client, "/entries/soon/feed.atom")
     assert parse(response).feed.updated == "2026-03-01T12:00:00+00:00"
     again = client.get(entry.get_absolute_url() + "feed.atom", headers={"If-None-Match": response["ETag"]})

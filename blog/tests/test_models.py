@@ -82,3 +82,27 @@ def test_update_str_is_its_first_line():
 def test_migrations_describe_the_models():
     """A model change without its migration (or a field left behind) fails here, not at deploy."""
     call_command("makemigrations", "blog", "--check", "--dry-run", verbosity=0)
+
+
+def test_every_change_readers_see_moves_the_entrys_last_change_and_never_back():
+    """Feeds, the sitemap and search engines read Entry.changed: a quick fix and a deletion count too."""
+    entry = make_entry()
+    moments = [Entry.objects.get(pk=entry.pk).changed]
+
+    def changed():
+        moments.append(Entry.objects.get(pk=entry.pk).changed)
+        return moments[-1] > moments[-2]
+
+    update = make_update(entry, content="Delegates from 12 nations.")
+    assert changed()
+    update.content = "Delegates from 21 nations."  # within the grace: no "Updated" for readers
+    update.save()
+    assert changed()
+    assert update.edited_at() is None and update.edited is not None
+    update.delete()
+    assert changed()
+    entry.end_coverage()
+    assert changed()
+    entry.title = "The summit, day one"
+    entry.save()
+    assert changed()

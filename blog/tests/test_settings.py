@@ -64,6 +64,12 @@ def test_the_site_address_loses_a_trailing_slash_and_defaults_to_this_machine_in
     assert result.stdout.strip() == "http://127.0.0.1:8000", result.stderr
 
 
+def test_an_svg_logo_is_refused_at_start_up():
+    result = read_setting("settings.SITE_LOGO_URL", SECRET_KEY=A_REAL_KEY, SITE_LOGO_URL="/static/logo.svg")
+    assert result.returncode != 0
+    assert "SITE_LOGO_URL must be a PNG, JPEG or WebP image" in result.stderr
+
+
 def test_debug_is_off_unless_asked_for():
     assert read_setting("settings.DEBUG", SECRET_KEY=A_REAL_KEY).stdout.strip() == "False"
 

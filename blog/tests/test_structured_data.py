@@ -12,6 +12,7 @@ import extruct
 import pytest
 from django.utils import timezone
 
+from blog import structured_data
 from blog.models import LiveUpdate
 from blog.tests.factories import attach_photo, make_entry, make_update, make_user
 from blog.tests.test_html_validity import nu_errors
@@ -121,6 +122,7 @@ def test_each_update_is_a_blog_posting_newest_first_with_its_permalink_times_and
         entry,
         content="A chart of turnout:\n\n```js\nchart.update('<div>');\n```\n\n- Ohio\n- Texas",
         created=START + timedelta(hours=5, minutes=30),  # after midnight UTC and in New York
+        posted=START + timedelta(hours=5, minutes=30),
     )
     updates = posting_of(client, entry)["liveBlogUpdate"]
     assert [update["@type"] for update in updates] == ["BlogPosting", "BlogPosting"]
@@ -137,7 +139,7 @@ def test_each_update_is_a_blog_posting_newest_first_with_its_permalink_times_and
 
 def test_an_edited_update_says_when_it_was_modified(client):
     entry = election()
-    update = make_update(entry, content="14 regions.", created=START)
+    update = make_update(entry, content="14 regions.", created=START, posted=START)
     LiveUpdate.objects.filter(pk=update.pk).update(edited=START + timedelta(minutes=42))
     posting = posting_of(client, entry)
     assert posting["liveBlogUpdate"][0]["datePublished"] == "2026-11-03T19:00:00-05:00"
@@ -153,6 +155,33 @@ def test_an_update_without_a_headline_is_headed_by_its_first_sentence_cut_to_110
     assert short["headline"] == "Turnout is up."
     assert len(long["headline"]) == 110
     assert long["headline"].startswith("Counting goes on and on") and long["headline"].endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("text", "headline"),
+    [
+        (
+            "Mr. Okafor takes the stage with the U.S. delegation. More soon.",
+            "Mr. Okafor takes the stage with the U.S. delegation.",
+        ),
+        (
+            "Dr. Lin, e.g. the chair, opens the count! Then a pause.",
+            "Dr. Lin, e.g. the chair, opens the count!",
+        ),
+        ("Is this the result? We think so.", "Is this the result?"),
+    ],
+)
+def test_a_first_sentence_is_not_cut_at_a_title_or_an_abbreviation(text, headline):
+    assert structured_data.first_sentence(text) == headline
+
+
+def test_an_updates_correction_is_part_of_its_body(client):
+    entry = election()
+    make_update(
+        entry, content="14 regions voted.", correction="Correction: 14 regions, not 12.", created=START
+    )
+    body = posting_of(client, entry)["liveBlogUpdate"][0]["articleBody"]
+    assert body == "14 regions voted.\nCorrection: 14 regions, not 12."
 
 
 def test_only_the_latest_50_updates_are_carried(client):
