@@ -76,6 +76,17 @@ def entry_list(request):
     return cache_publicly(render(request, "blog/entry_list.html", context))
 
 
+# The key events shown before "Show all N key events": enough for the story so far, few enough
+# that the latest update still starts near the top of a phone's screen.
+KEY_EVENTS_SHOWN = 5
+
+
+def with_day_starts(updates):
+    """Each update with whether it starts a day in ``updates`` (its list's day headings)."""
+    days = [update.shown_at().day for update in updates]
+    return [(update, index == 0 or days[index - 1] != days[index]) for index, update in enumerate(updates)]
+
+
 def in_entry_order(entry, updates):
     return updates[::-1] if entry.order == Entry.Order.NEWEST else updates
 
@@ -93,6 +104,8 @@ def entry_detail(request, slug):
         "entry": entry,
         "updates": in_entry_order(entry, updates),
         "key_events": key_events,
+        "latest_key_events": with_day_starts(key_events[:KEY_EVENTS_SHOWN]),
+        "more_key_events": with_day_starts(key_events[KEY_EVENTS_SHOWN:]),
         # Unordered: the one pinned row comes from its constraint's index, not a walk through every update.
         "pinned": next(iter(live.updates_of(entry).filter(pinned=True).order_by()[:1]), None),
         # Date dividers only when the entry has more than one date to tell apart (an election night).

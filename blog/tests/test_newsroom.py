@@ -75,7 +75,6 @@ def test_key_events_are_listed_newest_first_near_the_top_linking_to_each_update(
     assert "Not a key event" not in nav
     assert (
         f'<a href="/entries/{entry.slug}/updates/{launch.pk}/">'
-        '<span class="key-event-day">Monday 8 June 2026</span> '
         '<time datetime="2026-06-08T10:19:00-07:00" '
         'title="Monday 8 June 2026, 10:19 PDT (America/Los_Angeles)">10:19 PDT</time> '
         '<span class="key-event-headline">New phone announced</span></a>'
@@ -92,7 +91,57 @@ def test_key_events_of_an_entry_spanning_several_days_carry_their_dates(client):
     make_update(entry, headline="A winner", key_event=True, created="2026-11-04T06:30Z")  # 01:30 on the 4th
     html = page(client, entry)
     assert '<nav id="key-events" class="key-events several-days" aria-label="Key events">' in html
-    assert '<span class="key-event-day">Wednesday 4 November 2026</span> <time' in html
+    assert ' class="starts-day"><h3 class="key-event-day">Wednesday 4 November 2026</h3><a' in html
+
+
+def key_event_lists(html):
+    """The visible list of key events and the one behind "Show all", as the page's HTML has them."""
+    nav = html.split('aria-label="Key events"')[1].split("</nav>")[0]
+    latest, more = nav.split('<details class="key-events-more"')
+    return latest, more
+
+
+def test_a_long_list_of_key_events_shows_the_latest_five_and_the_rest_behind_show_all(client):
+    entry = make_entry(time_zone="UTC")
+    for number in range(8):
+        make_update(
+            entry,
+            headline=f"Key {number}",
+            key_event=True,
+            created=dt.datetime(2026, 11, 3, 12 + number, tzinfo=dt.UTC),
+        )
+    latest, more = key_event_lists(page(client, entry))
+    assert [f"Key {n}<" in latest for n in range(8)] == [False] * 3 + [True] * 5
+    assert [f"Key {n}<" in more for n in range(8)] == [True] * 3 + [False] * 5
+    assert latest.index("Key 7<") < latest.index("Key 3<") and more.index("Key 2<") < more.index("Key 0<")
+    assert (
+        '<summary><span class="show-all">Show all <span class="key-events-count">8</span> key events' in more
+    )
+    assert not more.startswith(" hidden")
+
+
+def test_five_key_events_or_fewer_need_no_show_all(client):
+    entry = make_entry()
+    for number in range(5):
+        make_update(entry, headline=f"Key {number}", key_event=True)
+    latest, more = key_event_lists(page(client, entry))
+    assert latest.count("<li ") == 5
+    assert more.startswith(" hidden>")
+
+
+def test_key_events_of_several_days_have_one_day_heading_per_day_in_each_list(client):
+    entry = make_entry(time_zone="UTC")
+    # Newest first: three on the 4th, then four on the 3rd (two shown, two behind "Show all").
+    for day, hours in ((4, (1, 2, 3)), (3, (20, 21, 22, 23))):
+        for hour in hours:
+            created = dt.datetime(2026, 11, day, hour, tzinfo=dt.UTC)
+            make_update(entry, headline=f"{day} at {hour}", key_event=True, created=created)
+    latest, more = key_event_lists(page(client, entry))
+    fourth = ' class="starts-day"><h3 class="key-event-day">Wednesday 4 November 2026</h3><a'
+    third = ' class="starts-day"><h3 class="key-event-day">Tuesday 3 November 2026</h3><a'
+    assert latest.count(' class="starts-day"') == 2 and more.count(' class="starts-day"') == 1
+    assert latest.index(fourth) < latest.index("4 at 3<") < latest.index(third) < latest.index("3 at 23<")
+    assert more.index(third) < more.index("3 at 21<")
 
 
 def test_the_key_events_list_is_hidden_while_there_are_none(client):

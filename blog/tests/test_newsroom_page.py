@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from blog.tests.factories import make_entry, make_update
 from blog.tests.test_live_page import START, Feed, next_poll, open_entry, update_bodies
+from blog.tests.test_new_updates_button import OBSERVE_LAYOUT_SHIFTS, unexpected_shifts
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -70,17 +71,98 @@ def test_key_events_show_their_dates_once_the_entry_spans_a_second_day(page, fee
     entry = make_entry(time_zone="UTC")
     make_update(entry, headline="Polls close", key_event=True, created=START.replace(hour=20))
     open_entry(page, entry)
-    link = page.locator("#key-events li a")
-    expect(link).to_have_text("20:00 UTC Polls close", use_inner_text=True)
+    items = page.locator("#key-events li")
+    expect(items).to_have_text("20:00 UTC Polls close", use_inner_text=True)
 
     make_update(entry, headline="A winner", key_event=True, created=START + timedelta(hours=12))
     next_poll(page, feed)
 
-    expect(link).to_have_text(
-        [re.compile(r"^Thursday 26 November 2026\s+02:00 UTC\s+A winner$"),
-         re.compile(r"^Wednesday 25 November 2026\s+20:00 UTC\s+Polls close$")],
+    # A heading per day, not the date on every line.
+    expect(items).to_have_text(
+        [re.compile(r"^Thursday 26 November 2026\s+02:00 UTC\s+A winner$", re.IGNORECASE),
+         re.compile(r"^Wednesday 25 November 2026\s+20:00 UTC\s+Polls close$", re.IGNORECASE)],
         use_inner_text=True,
     )  # fmt: skip
+    make_update(entry, headline="Concession", key_event=True, created=START + timedelta(hours=13))
+    next_poll(page, feed)
+    expect(page.locator("#key-events .key-event-day:visible")).to_have_text([THURSDAY, WEDNESDAY])
+    expect(items.first).to_have_text(
+        re.compile(r"^Thursday 26 November 2026\s+03:00 UTC", re.IGNORECASE), use_inner_text=True
+    )
+    expect(items.nth(1)).to_have_text("02:00 UTC A winner", use_inner_text=True)
+
+
+def post_key_events(entry, count):
+    return [
+        make_update(
+            entry, headline=f"Result {number}", key_event=True, created=START + timedelta(minutes=number)
+        )
+        for number in range(count)
+    ]
+
+
+def shown_key_events(page):
+    return page.locator("#key-events .key-events-latest .key-event-headline")
+
+
+# The elements that moved in the layout shifts so far, other than the key events list's own items:
+# a new key event moves the ones below it down a line inside the box, as a ticker's do.
+SHIFTED_OUTSIDE_KEY_EVENTS = """() => window.layoutShifts.concat(window.layoutShiftObserver.takeRecords())
+    .flatMap(shift => shift.sources.map(source => source.node))
+    .filter(node => node && !document.getElementById("key-events").contains(node))
+    .map(node => node.nodeName + "#" + (node.id || "") + "." + (node.className || ""))"""
+
+
+def test_a_new_key_event_replaces_the_oldest_shown_one_and_moves_nothing_around_the_list(page, feed):
+    page.set_viewport_size({"width": 390, "height": 700})
+    entry = make_entry(time_zone="UTC")
+    post_key_events(entry, 6)
+    make_update(entry, content=LONG_TEXT, pinned=True, created=START - timedelta(hours=1))
+    page.add_init_script(OBSERVE_LAYOUT_SHIFTS)
+    open_entry(page, entry)
+    assert page.evaluate(
+        "() => document.getElementById('live-updates').getBoundingClientRect().top > innerHeight"
+    )
+    expect(shown_key_events(page)).to_have_text([f"Result {number}" for number in (5, 4, 3, 2, 1)])
+    unexpected_shifts(page)  # the page's load is another test's matter
+
+    make_update(entry, headline="Result 6", key_event=True, created=START + timedelta(minutes=6))
+    next_poll(page, feed)
+
+    expect(shown_key_events(page)).to_have_text([f"Result {number}" for number in (6, 5, 4, 3, 2)])
+    expect(page.locator("#key-events summary")).to_have_text("Show all 7 key events", use_inner_text=True)
+    assert page.evaluate(SHIFTED_OUTSIDE_KEY_EVENTS) == [], (
+        "the list grew: the pinned post and the stream moved"
+    )
+
+
+def test_a_shown_key_event_deleted_live_brings_the_next_one_into_view(page, feed):
+    entry = make_entry()
+    results = post_key_events(entry, 6)
+    open_entry(page, entry)
+    expect(page.locator("#key-events summary")).to_be_visible()
+
+    results[5].delete()
+    next_poll(page, feed)
+
+    expect(shown_key_events(page)).to_have_text([f"Result {number}" for number in (4, 3, 2, 1, 0)])
+    expect(page.locator("#key-events summary")).to_be_hidden()
+
+
+def test_show_all_key_events_works_without_javascript(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    entry = make_entry()
+    post_key_events(entry, 7)
+    page.goto(entry.get_absolute_url())
+    headlines = page.locator("#key-events .key-event-headline")
+    expect(headlines.filter(visible=True)).to_have_count(5)
+
+    page.get_by_text("Show all 7 key events").click()
+
+    expect(headlines.filter(visible=True)).to_have_text([f"Result {number}" for number in range(6, -1, -1)])
+    expect(page.locator("#key-events summary")).to_have_text("Show fewer key events", use_inner_text=True)
+    context.close()
 
 
 def test_key_events_posted_live_are_listed_newest_first(page, feed):

@@ -411,35 +411,81 @@
     );
   }
 
-  // --- Key events: newest first, like the server's list ---
+  // --- Key events: newest first, like the server's list; the latest few, the rest behind "Show all" ---
+
+  var KEY_EVENTS_SHOWN = 5; // as blog/views.py
 
   function keyEventKey(item) {
     return [Date.parse(item.querySelector("time").getAttribute("datetime")), Number(item.dataset.id)];
   }
 
-  function placeKeyEvent(list, item) {
+  function keyEventLists() {
+    return [keyEvents.querySelector(".key-events-latest"), keyEvents.querySelector(".key-events-more ul")];
+  }
+
+  function keyEventItems() {
+    var lists = keyEventLists();
+    return Array.prototype.slice.call(lists[0].children).concat(Array.prototype.slice.call(lists[1].children));
+  }
+
+  // Puts each item at its place in newest-first order: the first few in the visible list, the
+  // rest in the disclosure. Only items out of place move, so a new one replaces the oldest visible
+  // one and the box keeps its height; a focused item that keeps its place keeps focus.
+  function layOutKeyEvents(ordered) {
+    var lists = keyEventLists();
+    ordered.forEach(function (item, index) {
+      var list = index < KEY_EVENTS_SHOWN ? lists[0] : lists[1];
+      var current = list.children[index < KEY_EVENTS_SHOWN ? index : index - KEY_EVENTS_SHOWN] || null;
+      if (current !== item) list.insertBefore(item, current);
+    });
+  }
+
+  function placeKeyEvent(item) {
     var key = keyEventKey(item);
-    var next = list.firstElementChild;
-    while (next && (next === item || isNewer(keyEventKey(next), key))) next = next.nextElementSibling;
-    if (item.parentNode !== list || item.nextElementSibling !== next) list.insertBefore(item, next);
+    var others = keyEventItems().filter(function (other) {
+      return other !== item;
+    });
+    var index = 0;
+    while (index < others.length && isNewer(keyEventKey(others[index]), key)) index += 1;
+    others.splice(index, 0, item);
+    layOutKeyEvents(others);
   }
 
   function applyToKeyEvents(update) {
-    var list = keyEvents.querySelector("ul");
-    var item = list.querySelector('li[data-id="' + update.id + '"]');
+    var item = keyEvents.querySelector('li[data-id="' + update.id + '"]');
     if (update.deleted || !update.key_event) {
-      if (item) item.remove();
+      if (item) {
+        item.remove();
+        layOutKeyEvents(keyEventItems()); // the first hidden one moves up into view
+      }
       return;
     }
     if (!item) {
       item = keyEventTemplate.content.firstElementChild.cloneNode(true);
       item.dataset.id = update.id;
     }
+    item.dataset.day = update.created.slice(0, 10);
     item.querySelector("a").setAttribute("href", permalink(update.id));
     setTime(item.querySelector("time"), update.created, update.time_label, update.time_title);
     item.querySelector(".key-event-day").textContent = update.day_label;
     item.querySelector(".key-event-headline").textContent = update.headline;
-    placeKeyEvent(list, item);
+    placeKeyEvent(item);
+  }
+
+  // The count in "Show all N key events", and a day heading above the first key event of each day in each list.
+  function tidyKeyEvents() {
+    var items = keyEventItems();
+    keyEvents.hidden = !items.length;
+    var more = keyEvents.querySelector(".key-events-more");
+    more.hidden = items.length <= KEY_EVENTS_SHOWN;
+    more.querySelector(".key-events-count").textContent = items.length;
+    keyEventLists().forEach(function (list) {
+      var day = null;
+      Array.prototype.forEach.call(list.children, function (item) {
+        item.classList.toggle("starts-day", item.dataset.day !== day);
+        day = item.dataset.day;
+      });
+    });
   }
 
   // --- The pinned post: a copy of one update above the stream ---
@@ -497,7 +543,7 @@
     });
     if (!updates.length) return 0;
     redivide();
-    if (keyEvents) keyEvents.hidden = !keyEvents.querySelector("li");
+    if (keyEvents) tidyKeyEvents();
     if (emptyNote) emptyNote.hidden = Boolean(container.querySelector(":scope > .update"));
     return added;
   }
