@@ -386,6 +386,7 @@ def test_a_preview_is_the_readers_markup_and_saves_nothing(author):
     assert "<h4>Specs</h4>" in html and "<strong>40 cores</strong>" in html
     assert "<script>" not in html
     assert 'By <span class="byline-name">Ana Lima</span>' in html
+    assert "/None/" not in html, "a preview has no permalink yet"
     assert not LiveUpdate.objects.exists()
 
 
