@@ -123,6 +123,47 @@ def test_updates_arriving_out_of_view_are_held_behind_a_button_that_counts_them(
     assert page.evaluate("() => window.scrollY") == scrolled, "the reader was moved"
 
 
+ARROW = "button => getComputedStyle(button, '::before').content"
+
+
+def test_button_points_down_to_a_newest_first_stream_that_starts_below_the_screen(page, feed):
+    # A long intro: a reader at the top of the page is above the stream, not in it.
+    entry = long_entry(
+        "newest", body="\n\n".join(f"Paragraph {number} of the intro. {FILLER}" for number in range(4))
+    )
+    open_entry(page, entry)
+    assert page.evaluate("() => scrollY") == 0
+    assert page.evaluate(
+        "() => document.getElementById('live-updates').getBoundingClientRect().top > innerHeight"
+    )
+    button = new_updates_button(page)
+
+    new = make_update(entry, content="Just in.")
+    next_poll(page, feed)
+
+    expect(button).to_have_text("1 new update")
+    assert "\u2193" in button.evaluate(ARROW), "the arrow points up, away from the update"
+    assert button.bounding_box()["y"] > 350, "the button is not at the bottom edge, towards the update"
+    button.click()
+    expect(page.locator(f"#update-{new.pk}")).to_be_in_viewport()
+    expect(page.locator(f"#update-{new.pk}")).to_be_focused()
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_button_points_to_a_stream_that_is_above_the_screen_newest_first_or_below_it_oldest_first(
+    page, feed, order
+):
+    entry = long_entry(order)
+    open_entry(page, entry)
+    read_away_from_the_landing_end(page, order)
+
+    make_update(entry, content="Just in.")
+    next_poll(page, feed)
+
+    arrow = new_updates_button(page).evaluate(ARROW)
+    assert ("\u2191" if order == "newest" else "\u2193") in arrow
+
+
 def test_held_updates_are_still_announced(page, feed):
     entry = long_entry("oldest")
     open_entry(page, entry)

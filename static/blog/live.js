@@ -348,11 +348,22 @@
     return edge >= 0 && edge <= window.innerHeight;
   }
 
+  // Whether the end new updates land at is below the screen (a reader above the stream, or
+  // reading oldest first) rather than above it: not the order alone.
+  function landingBelow() {
+    var box = container.getBoundingClientRect();
+    return (newestFirst ? box.top : box.bottom) > window.innerHeight;
+  }
+
+  // The button sits at the screen's edge towards where the updates land, its arrow pointing there.
+  function pointButton() {
+    newUpdatesButton.classList.toggle("is-below", landingBelow());
+  }
+
   function showHeld() {
     newUpdatesButton.hidden = !held.length;
     newUpdatesButton.textContent = newUpdatesLabel(held.length);
-    // Beside the end the updates will land at, so the button points the way.
-    newUpdatesButton.classList.toggle("is-below", !newestFirst);
+    pointButton();
   }
 
   function hold(element) {
@@ -405,7 +416,9 @@
     window.addEventListener(
       "scroll",
       function () {
-        if (held.length && landingInView()) release(false);
+        if (!held.length) return;
+        if (landingInView()) release(false);
+        else pointButton(); // scrolled past the landing end in one go (End, Home)
       },
       { passive: true }
     );
