@@ -113,12 +113,17 @@ def growth_rows(growth, sizes_by_entry):
     return rows, too_big
 
 
+def judged(median_ms, target_ms):
+    """The target and met? cells of a timed row: blank where it has no goal."""
+    if target_ms is None:
+        return ["", ""]
+    return [f"<= {target_ms:.0f}", "yes" if median_ms <= target_ms else "no"]
+
+
 def photo_rows(results):
     """One row per source photo; the 12-megapixel JPEG is judged against the issue's goal."""
     rows = []
     for result in results:
-        target = result.target_ms
-        met = "" if target is None else "yes" if result.median_ms <= target else "no"
         rows.append(
             [
                 f"{result.format} {result.megapixels} MP",
@@ -127,8 +132,7 @@ def photo_rows(results):
                 f"{result.median_ms:.0f}",
                 f"{min(result.times_ms):.0f}-{max(result.times_ms):.0f}",
                 " + ".join(f"{size:,}" for size in result.variants),
-                "" if target is None else f"<= {target:.0f}",
-                met,
+                *judged(result.median_ms, result.target_ms),
             ]
         )
     return rows
@@ -155,15 +159,12 @@ def desk_rows(results):
     """One row per kind of post; the post without a photo is judged against the issue's goal."""
     rows = []
     for result in results:
-        target = result.target_ms
-        met = "" if target is None else "yes" if result.median_ms <= target else "no"
         rows.append(
             [
                 result.kind,
                 f"{result.median_ms:.0f}",
                 f"{min(result.times_ms):.0f}-{max(result.times_ms):.0f}",
-                "" if target is None else f"<= {target:.0f}",
-                met,
+                *judged(result.median_ms, result.target_ms),
             ]
         )
     return rows
