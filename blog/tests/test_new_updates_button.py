@@ -9,8 +9,10 @@ when a test moves time forward.
 """
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from blog.tests.factories import make_entry, make_update
@@ -206,6 +208,21 @@ def test_pressing_the_button_inserts_the_held_updates_and_focuses_the_first(page
     if press == "keyboard":
         outline = first.evaluate("element => getComputedStyle(element).outlineStyle")
         assert outline != "none", "the focused update shows no focus"
+
+
+def test_pressing_the_button_shows_the_day_divider_above_the_first_new_update_whole(page, feed):
+    entry = long_entry("newest")
+    open_entry(page, entry)
+    read_away_from_the_landing_end(page, "newest")
+    new = make_update(entry, content="The next morning.", created=timezone.now() + timedelta(days=1))
+    next_poll(page, feed)
+
+    new_updates_button(page).click()
+
+    expect(page.locator(f"#update-{new.pk}")).to_be_focused()
+    divider = page.locator(f"#update-{new.pk}").locator("xpath=preceding-sibling::*[1]")
+    expect(divider).to_have_class("date-divider")
+    expect(divider).to_be_in_viewport(ratio=1)
 
 
 def test_edits_and_deletions_of_shown_updates_apply_at_once_while_updates_are_held(page, feed):

@@ -403,7 +403,10 @@
     if (!moveReader) return;
     var first = firstInDocument(elements);
     first.tabIndex = -1;
-    first.scrollIntoView({ block: "start" });
+    // From its day's divider when one stands before it: the reader sees which day they landed on.
+    var above = first.previousElementSibling;
+    var divider = above && above.classList.contains("date-divider") ? above : null;
+    (divider || first).scrollIntoView({ block: "start" });
     first.focus({ preventScroll: true });
   }
 
