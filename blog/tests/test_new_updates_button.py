@@ -225,6 +225,37 @@ def test_pressing_the_button_shows_the_day_divider_above_the_first_new_update_wh
     expect(divider).to_be_in_viewport(ratio=1)
 
 
+def test_button_appearing_while_focus_is_in_the_stream_is_the_next_tab_stop(page, feed):
+    entry = long_entry("newest")
+    open_entry(page, entry)
+    time_links = page.locator("#live-updates .update-time")
+    time_links.nth(5).focus()  # a keyboard reader well down the stream, the top out of view
+    button = new_updates_button(page)
+    new = make_update(entry, content="Just in.")
+    next_poll(page, feed)
+    expect(button).to_be_visible()
+
+    page.keyboard.press("Tab")
+    expect(button).to_be_focused()
+    page.keyboard.press("Enter")
+
+    expect(page.locator(f"#update-{new.pk}")).to_be_focused()
+    expect(page.locator("#live-updates > #new-updates")).to_have_count(0)  # back in its own place, hidden
+    page.keyboard.press("Tab")
+    expect(time_links.first).to_be_focused()
+
+
+def test_button_appearing_while_focus_is_elsewhere_keeps_its_place(page, feed):
+    entry = long_entry("oldest")
+    open_entry(page, entry)
+    read_away_from_the_landing_end(page, "oldest")
+    make_update(entry, content="Just in.")
+    next_poll(page, feed)
+
+    expect(new_updates_button(page)).to_be_visible()
+    expect(page.locator("#live-updates #new-updates")).to_have_count(0)
+
+
 def test_edits_and_deletions_of_shown_updates_apply_at_once_while_updates_are_held(page, feed):
     entry = make_entry(order="oldest")
     shown = [make_update(entry, content=f"Update {number}. {FILLER}") for number in range(1, 9)]

@@ -360,7 +360,23 @@
     newUpdatesButton.classList.toggle("is-below", landingBelow());
   }
 
+  // The button's own place comes before the stream, far behind a keyboard reader inside it. When it
+  // appears while focus is in an update, it goes right after that update in the DOM, so the next Tab
+  // reaches it; it stays fixed on the screen, so this moves nothing. Hidden, it goes back home.
+  var buttonHome = newUpdatesButton && newUpdatesButton.previousElementSibling;
+
+  function placeButton() {
+    var focused = document.activeElement;
+    var update = focused && focused.closest ? focused.closest(".update") : null;
+    if (held.length && update && update.parentNode === container) {
+      update.after(newUpdatesButton);
+    } else if (newUpdatesButton.parentNode === container) {
+      buttonHome.after(newUpdatesButton);
+    }
+  }
+
   function showHeld() {
+    if (newUpdatesButton.hidden === Boolean(held.length)) placeButton(); // appearing or going
     newUpdatesButton.hidden = !held.length;
     newUpdatesButton.textContent = newUpdatesLabel(held.length);
     pointButton();
