@@ -123,6 +123,85 @@ def test_the_composer_has_the_focus_and_ctrl_or_cmd_enter_posts(page, author, bl
     assert not blocked, blocked
 
 
+def hold_posts(page):
+    """Hold each post to the stream on its way; returns the held routes, to answer later."""
+    held = []
+
+    def hold(route):
+        if route.request.method == "POST":
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/desk/updates.json", hold)
+    return held
+
+
+def answer_held(page, held):
+    """Let the held post reach the server and its answer reach the page."""
+    for _ in range(200):  # the route handler runs while Playwright waits on the page
+        if held:
+            break
+        page.wait_for_timeout(10)
+    route = held.pop(0)
+    route.fulfill(response=route.fetch())
+
+
+def test_words_typed_while_a_post_is_on_its_way_stay_and_the_posted_text_goes(page, author):
+    entry = make_entry()
+    open_desk(page, entry)
+    held = hold_posts(page)
+    text = page.get_by_label("Update (markdown)")
+    page.keyboard.type("T0_0 first")
+    page.keyboard.press("Control+Enter")
+    page.keyboard.type(" T0_0 next")
+
+    answer_held(page, held)
+
+    status = composer(page).locator(".desk-status-text")
+    expect(status).to_have_text("Posted. What you typed since is kept here.")
+    expect(text).to_have_value("T0_0 next")
+    page.keyboard.type(" and on")  # the same burst of typing
+    expect(status).to_have_text("Posted. What you typed since is kept here.")
+    page.unroute("**/desk/updates.json")
+    page.keyboard.press("Control+Enter")
+    expect(stream_texts(page)).to_have_text(["T0_0 next and on", "T0_0 first"])
+    assert LiveUpdate.objects.filter(entry=entry).count() == 2
+
+
+def test_a_post_whose_start_was_rewritten_meanwhile_is_kept_and_said_so(page, author):
+    entry = make_entry()
+    open_desk(page, entry)
+    held = hold_posts(page)
+    text = page.get_by_label("Update (markdown)")
+    text.fill("Polls close at ten")
+    page.keyboard.press("Control+Enter")
+    text.fill("Polls close at nine")
+
+    answer_held(page, held)
+
+    expect(composer(page).locator(".desk-status-text")).to_have_text(
+        "Posted. What you typed since is kept here."
+    )
+    expect(text).to_have_value("Polls close at nine")
+    expect(stream_texts(page)).to_have_text(["Polls close at ten"])
+
+
+def test_posting_after_coverage_ended_says_readers_pages_no_longer_update(page, author):
+    entry = make_entry()
+    entry.end_coverage()
+    open_desk(page, entry)
+    expect(page.locator("#desk-live-state")).to_contain_text("Ended")
+    page.get_by_label("Update (markdown)").fill("After the whistle.")
+
+    page.keyboard.press("Control+Enter")
+
+    expect(composer(page).locator(".desk-status-text")).to_have_text(
+        "Posted. Coverage has ended: readers' open pages no longer update. "
+        "Resume live coverage to go live again."
+    )
+
+
 def test_a_key_event_without_a_headline_is_refused_with_the_cursor_in_the_headline(page, author):
     entry = make_entry()
     open_desk(page, entry)

@@ -37,6 +37,8 @@
   var pollFailures = 0;
   var photoCount = 0;
   var composer;
+  var entryEnded = false;
+  var ENDED_NOTE = "Coverage has ended: readers' open pages no longer update. Resume live coverage to go live again.";
 
   // --- Requests ---------------------------------------------------------
 
@@ -300,6 +302,7 @@
     options = options || {};
     form.status.hidden = !text;
     form.status.className = "desk-status" + (options.kind ? " is-" + options.kind : "");
+    form.status.dataset.sticky = options.sticky ? "true" : "";
     form.status.querySelector(".desk-status-text").textContent = text || "";
     var login = form.status.querySelector(".desk-login");
     login.hidden = !options.login;
@@ -632,7 +635,7 @@
     saveDraft();
     var body = payload(form);
     body.draft_id = composer.draftId;
-    var sent = JSON.stringify(values(form));
+    var sent = values(form);
     form.busy = true;
     form.element.classList.add("is-busy");
     setStatus(form, "Posting…", { quiet: true });
@@ -671,21 +674,60 @@
       });
   }
 
+  // What the author wrote while the post was on its way stays, and only that: the text
+  // just posted is taken off the front of the box, so pressing Post again never
+  // publishes it twice.
   function posted(form, data, sent) {
     show(data.update);
     clearErrors(form);
     form.preview.hidden = true;
-    if (JSON.stringify(values(form)) === sent) {
+    var now = values(form);
+    var rest = null;
+    if (now.content.indexOf(sent.content) === 0) {
+      rest = {
+        content: now.content.slice(sent.content.length).replace(/^\s+/, ""),
+        headline: now.headline === sent.headline ? "" : now.headline,
+        key_event: now.key_event === sent.key_event ? false : now.key_event,
+        pinned: now.pinned === sent.pinned ? false : now.pinned,
+        correction: now.correction === sent.correction ? "" : now.correction,
+        photos: now.photos.filter(function (photo) {
+          return !sent.photos.some(function (gone) {
+            return (gone.token && gone.token === photo.token) || (gone.id && gone.id === photo.id);
+          });
+        }),
+      };
+    }
+    var message = "Posted.";
+    if (rest && isEmpty(rest)) {
       fill(form, {});
       clearDraft();
-      setStatus(form, "Posted.", { kind: "success" });
     } else {
+      if (rest) {
+        // Set field by field, not refilled: a photo added meanwhile may still be uploading.
+        var content = form.fields.content;
+        var typing = document.activeElement === content;
+        form.fields.headline.value = rest.headline;
+        form.fields.key_event.checked = rest.key_event;
+        form.fields.pinned.checked = rest.pinned;
+        form.fields.correction.value = rest.correction;
+        form.photos.slice().forEach(function (photo) {
+          var wasSent = sent.photos.some(function (gone) {
+            return (gone.token && gone.token === photo.token) || (gone.id && gone.id === photo.id);
+          });
+          if (wasSent) removePhoto(form, photo, true);
+        });
+        content.value = rest.content;
+        if (typing) content.setSelectionRange(content.value.length, content.value.length);
+      }
       // Typed on while it was sending: that text is a new draft.
       composer.draftId = null;
       composer.failed = false;
       saveDraft();
-      setStatus(form, "Posted. What you typed since is kept here.", { kind: "success" });
+      message = "Posted. What you typed since is kept here.";
     }
+    if (entryEnded) message += " " + ENDED_NOTE;
+    // Kept until the next post when it explains the box: not cleared by the keystrokes that made it true.
+    setStatus(form, message, { kind: "success", sticky: message !== "Posted." });
     // Ready for the next update, unless the author has moved on to another part of the desk meanwhile.
     var focused = document.activeElement;
     if (!focused || focused === document.body || form.element.contains(focused)) form.fields.content.focus();
@@ -699,7 +741,7 @@
       change: function (form) {
         saveDraft();
         // "Posted." belongs to the update just sent, not to the next one being written.
-        if (form.status.classList.contains("is-success")) setStatus(form, "");
+        if (form.status.classList.contains("is-success") && !form.status.dataset.sticky) setStatus(form, "");
       },
     });
     var draft = loadDraft();
@@ -1079,6 +1121,7 @@
 
   function setEntry(entry) {
     if (!entry) return;
+    entryEnded = !entry.is_live;
     liveState.textContent = entry.is_live ? "Live" : entry.ended_label ? "Ended at " + entry.ended_label : "Ended";
     liveState.classList.toggle("is-ended", !entry.is_live);
     if (coverageButton) {
