@@ -304,6 +304,79 @@ def test_an_update_is_edited_in_place(page, author):
     assert update.content == "Doors open at *ten*."
 
 
+def test_an_edit_in_progress_survives_a_reload_until_it_is_saved(page, author):
+    entry = make_entry()
+    update = make_update(entry, content="Doors open at nine.")
+    open_desk(page, entry)
+    item = stream_item(page, update)
+    item.get_by_role("button", name="Edit").click()
+    item.get_by_label("Headline").fill("Doors")
+    item.get_by_label("Update (markdown)").fill("Doors open at ten, half writ")
+
+    page.reload()
+
+    text = item.get_by_label("Update (markdown)")
+    expect(text).to_have_value("Doors open at ten, half writ")
+    expect(item.get_by_label("Headline")).to_have_value("Doors")
+    expect(item.locator(".desk-status-text")).to_have_text("Restored your unsaved edit.")
+    expect(page.get_by_label("Update (markdown)").first).to_be_focused()  # the composer's, as on every load
+    text.fill("Doors open at ten.")
+    item.get_by_role("button", name="Save").click()
+    expect(item.locator(".desk-update-body")).to_have_text("Doors open at ten.")
+
+    page.reload()
+    expect(item.locator(".desk-update-body")).to_have_text("Doors open at ten.")
+    expect(item.locator("form")).to_have_count(0)
+
+
+def test_an_edit_restored_after_a_reload_still_conflicts_with_a_co_authors_save(page, author):
+    entry = make_entry()
+    update = make_update(entry, content="Original.")
+    open_desk(page, entry)
+    item = stream_item(page, update)
+    item.get_by_role("button", name="Edit").click()
+    item.get_by_label("Update (markdown)").fill("Mine.")
+    update.content = "Theirs."
+    update.save()
+
+    page.reload()
+    item.get_by_role("button", name="Save").click()
+
+    expect(item.locator(".desk-status-text")).to_contain_text("your text is kept below")
+    update.refresh_from_db()
+    assert update.content == "Theirs."
+
+
+def test_cancel_and_escape_ask_before_discarding_changes_and_only_then(page, author):
+    entry = make_entry()
+    update = make_update(entry, content="Doors open at nine.")
+    open_desk(page, entry)
+    item = stream_item(page, update)
+    edit = item.get_by_role("button", name="Edit")
+
+    edit.click()
+    item.get_by_role("button", name="Cancel").click()  # nothing changed: closes at once
+    expect(item.locator("form")).to_have_count(0)
+    expect(edit).to_be_focused()
+
+    edit.click()
+    text = item.get_by_label("Update (markdown)")
+    text.fill("Doors open at ten.")
+    page.keyboard.press("Escape")
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Discard your changes?")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(text).to_have_value("Doors open at ten.")
+
+    item.get_by_role("button", name="Cancel").click()
+    dialog.get_by_role("button", name="Discard").click()
+    expect(item.locator("form")).to_have_count(0)
+    expect(edit).to_be_focused()
+    expect(item.locator(".desk-update-body")).to_have_text("Doors open at nine.")
+    page.reload()
+    expect(item.locator("form")).to_have_count(0)
+
+
 def test_a_deletion_can_be_undone_before_it_is_sent(page, author):
     entry = make_entry()
     update = make_update(entry, content="Posted by mistake.")

@@ -20,6 +20,8 @@
   var canChange = root.dataset.canChange === "true";
   var canDelete = root.dataset.canDelete === "true";
   var DRAFT_KEY = "liveblog:desk:draft:" + entryId;
+  // An open editor's unsaved values, per update: "liveblog:desk:edit:<entry>:<update>".
+  var EDIT_KEY = "liveblog:desk:edit:" + entryId + ":";
 
   var list = document.getElementById("desk-updates");
   var emptyNote = document.getElementById("desk-empty");
@@ -1024,33 +1026,137 @@
 
   // --- Editing in place -------------------------------------------------
 
-  function openEditor(record) {
+  // What an editor holds, in the shape an update has, to tell an untouched editor from a changed one.
+  function comparable(data) {
+    return JSON.stringify({
+      content: data.content || "",
+      headline: data.headline || "",
+      key_event: Boolean(data.key_event),
+      pinned: Boolean(data.pinned),
+      correction: data.correction || "",
+      photos: (data.photos || []).map(function (photo) {
+        return [photo.id || null, photo.token || null, photo.alt || "", photo.caption || "", photo.credit || ""];
+      }),
+    });
+  }
+
+  function editChanged(form) {
+    return comparable(values(form)) !== comparable(form.original);
+  }
+
+  // An edit in progress is kept like the composer's draft, with the revision it started
+  // from, so a reload reopens it and a save still knows what it was written against.
+  function keepEdit(form) {
+    var key = EDIT_KEY + form.record.data.id;
+    try {
+      if (!editChanged(form)) {
+        localStorage.removeItem(key);
+        return;
+      }
+      var kept = values(form);
+      kept.photos = kept.photos.filter(function (photo) {
+        return photo.id || photo.token;
+      });
+      kept.revision = form.revision;
+      localStorage.setItem(key, JSON.stringify(kept));
+    } catch (error) {
+      // Private mode or a full storage: editing still works, without the safety net.
+    }
+  }
+
+  function dropEdit(id) {
+    try {
+      localStorage.removeItem(EDIT_KEY + id);
+    } catch (error) {
+      // Nothing kept, nothing to clear.
+    }
+  }
+
+  function restoreEdits() {
+    var keys = [];
+    try {
+      for (var index = 0; index < localStorage.length; index += 1) {
+        var key = localStorage.key(index);
+        if (key && key.indexOf(EDIT_KEY) === 0) keys.push(key);
+      }
+    } catch (error) {
+      return;
+    }
+    keys.forEach(function (key) {
+      var record = records[key.slice(EDIT_KEY.length)];
+      var kept;
+      try {
+        kept = JSON.parse(localStorage.getItem(key));
+      } catch (error) {
+        kept = null;
+      }
+      // An update not on the desk yet (older, or deleted) keeps its edit for a later load.
+      if (!record || record.editor || !kept) return;
+      openEditor(record, kept);
+    });
+  }
+
+  // kept: an unsaved edit restored after a reload; the composer keeps the focus then.
+  function openEditor(record, kept) {
     if (record.editor) return;
     var element = cloneWithPrefix("desk-form-template", "__prefix__", "edit-" + record.data.id);
-    var form = setUpForm(element, { submit: saveEdit });
+    var form = setUpForm(element, { submit: saveEdit, change: keepEdit });
     form.record = record;
+    form.original = record.data;
     // The revision of its text this edit starts from: another edit saved meanwhile is a conflict.
-    form.revision = record.data.revision;
+    form.revision = kept ? kept.revision : record.data.revision;
     record.editor = form;
-    fill(form, record.data);
+    fill(form, kept || record.data);
     element.querySelector(".desk-cancel").addEventListener("click", function () {
-      closeEditor(record);
-      record.element.querySelector(".desk-edit").focus();
+      cancelEdit(record);
+    });
+    element.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape" || event.defaultPrevented) return;
+      event.preventDefault();
+      cancelEdit(record);
     });
     element.querySelector(".desk-use-mine").addEventListener("click", function () {
       // The author has seen what changed and keeps their own text over it.
       form.revision = record.data.revision;
+      keepEdit(form);
       saveEdit(form);
     });
     element.querySelector(".desk-take-theirs").addEventListener("click", function () {
       closeEditor(record);
-      record.element.querySelector(".desk-edit").focus();
+      focusAfterEditor(record);
       announce("Kept the other version.");
     });
     record.element.querySelector(".desk-update-view").hidden = true;
     record.element.querySelector(".desk-update-editor").appendChild(element);
     record.element.classList.add("is-editing");
-    form.fields.content.focus();
+    if (kept) {
+      setStatus(form, "Restored your unsaved edit.", { kind: "warning", quiet: true });
+      announce("Restored your unsaved edit of " + (record.data.headline || "the update of " + record.data.time_label) + ".");
+    } else {
+      form.fields.content.focus();
+    }
+  }
+
+  function focusAfterEditor(record) {
+    if (record.element.isConnected) record.element.querySelector(".desk-edit").focus();
+    else composer.form.fields.content.focus();
+  }
+
+  // Cancel and Escape: closed at once when nothing changed, after a question when something did.
+  function cancelEdit(record) {
+    var form = record.editor;
+    if (!form) return;
+    if (!editChanged(form)) {
+      closeEditor(record);
+      focusAfterEditor(record);
+      return;
+    }
+    confirmAction("Discard your changes?", "Discard").then(function (yes) {
+      if (!yes || record.editor !== form) return;
+      closeEditor(record);
+      focusAfterEditor(record);
+      announce("Changes discarded.");
+    });
   }
 
   function closeEditor(record) {
@@ -1061,6 +1167,7 @@
     });
     form.element.remove();
     record.editor = null;
+    dropEdit(record.data.id);
     record.element.classList.remove("is-editing");
     record.element.querySelector(".desk-update-view").hidden = false;
     if (record.gone) {
@@ -1146,6 +1253,7 @@
         streamState.textContent = "";
         setEntry(answer.data.entry);
         answer.data.updates.forEach(show);
+        restoreEdits();
         cursor = answer.data.cursor;
         setOlder(answer.data.older);
         emptyNote.hidden = list.children.length > 0;
@@ -1204,6 +1312,7 @@
             return;
           }
           answer.data.updates.forEach(show);
+          restoreEdits();
           setOlder(answer.data.older);
           announce(answer.data.updates.length + " older updates shown.");
         },
