@@ -266,6 +266,48 @@ def test_a_dropped_or_pasted_photo_needs_its_description_before_posting(page, au
     assert [p.alt for p in update.photos.all()] == ["A bar chart: turnout up four points."]
 
 
+@pytest.mark.parametrize("how", ["back online", "upload again"])
+def test_a_photo_that_did_not_upload_says_so_and_goes_again(page, author, how):
+    entry = make_entry()
+    open_desk(page, entry)
+    page.route("**/desk/photos.json", lambda route: route.abort("internetdisconnected"))
+    page.get_by_label("Update (markdown)").fill("The slide:")
+    page.evaluate(GIVE_PHOTO, ['.desk-composer form[data-prefix="composer"]', "drop"])
+    photo = composer(page).locator(".desk-photo")
+    expect(photo.locator(".desk-photo-state")).to_have_text("Not uploaded.")
+    photo.get_by_label("Description").fill("A bar chart.")
+    page.keyboard.press("Control+Enter")
+    status = composer(page).locator(".desk-status")
+    expect(status.locator(".desk-status-text")).to_have_text("A photo did not upload: press Upload again.")
+
+    page.unroute("**/desk/photos.json")
+    if how == "back online":
+        page.context.set_offline(True)
+        page.context.set_offline(False)
+    else:
+        photo.get_by_role("button", name="Upload again").click()
+
+    expect(photo.locator(".desk-photo-progress")).to_be_hidden()
+    expect(photo.locator(".desk-photo-state")).to_be_hidden()
+    expect(status).to_be_hidden()
+    page.get_by_label("Update (markdown)").press("Control+Enter")
+    expect(page.locator("#desk-updates .desk-update-body img")).to_have_attribute("alt", "A bar chart.")
+
+
+def test_a_refused_posts_message_goes_once_the_author_fixes_the_cause(page, author):
+    entry = make_entry()
+    open_desk(page, entry)
+    page.get_by_label("Update (markdown)").fill("The polls close.")
+    page.get_by_label("Key event").check()
+    page.keyboard.press("Control+Enter")
+    status = composer(page).locator(".desk-status")
+    expect(status).to_have_class(re.compile("is-error"))
+
+    page.get_by_label("Headline").fill("Polls close")
+
+    expect(status).to_be_hidden()
+
+
 def test_a_photo_can_be_added_removed_and_described_when_editing(page, author):
     entry = make_entry()
     update = make_update(entry, content="The stage.")

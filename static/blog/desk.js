@@ -194,6 +194,7 @@
     });
     element.addEventListener("input", function (event) {
       if (event.target.getAttribute("aria-invalid")) clearError(event.target);
+      refreshStatus(form);
       changed(form);
     });
     element.querySelector(".desk-preview-button").addEventListener("click", function () {
@@ -305,6 +306,7 @@
     form.status.hidden = !text;
     form.status.className = "desk-status" + (options.kind ? " is-" + options.kind : "");
     form.status.dataset.sticky = options.sticky ? "true" : "";
+    form.status.dataset.cause = options.cause || "";
     form.status.querySelector(".desk-status-text").textContent = text || "";
     var login = form.status.querySelector(".desk-login");
     login.hidden = !options.login;
@@ -366,7 +368,7 @@
       .sort(function (a, b) {
         return a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1;
       })[0];
-    setStatus(form, message || "Please correct the errors below.", { kind: "error" });
+    setStatus(form, message || "Please correct the errors below.", { kind: "error", cause: "fields" });
     if (first) {
       var details = first.closest("details");
       if (details) details.open = true;
@@ -375,14 +377,45 @@
   }
 
   // The browser's own checks before anything is sent: the server makes them too.
-  function browserErrors(form) {
+  // Returns {fields, message}, the message naming the worst problem, or null.
+  function browserErrors(form, what) {
     var fields = {};
+    var message = null;
     form.photos.forEach(function (photo, index) {
-      if (photo.uploading) fields["photos." + index] = "Still uploading: wait a moment.";
-      else if (!photo.id && !photo.token) fields["photos." + index] = "This photo did not upload: upload it again or remove it.";
-      if (!photo.fields.alt.value.trim()) fields["photos." + index + ".alt"] = "Describe the photo for readers who cannot see it.";
+      if (!photo.fields.alt.value.trim()) {
+        fields["photos." + index + ".alt"] = "Describe the photo for readers who cannot see it.";
+        message = message || what + ": every photo needs its description (alt text).";
+      }
     });
-    return Object.keys(fields).length ? fields : null;
+    form.photos.forEach(function (photo, index) {
+      if (photo.uploading) {
+        fields["photos." + index] = "Still uploading: wait a moment.";
+        message = "A photo is still uploading: wait a moment, then try again.";
+      }
+    });
+    form.photos.forEach(function (photo, index) {
+      if (!photo.uploading && !photo.id && !photo.token) {
+        fields["photos." + index] = "This photo did not upload: upload it again or remove it.";
+        message = "A photo did not upload: press Upload again.";
+      }
+    });
+    return message ? { fields: fields, message: message } : null;
+  }
+
+  // A message about the form's fields goes once the author has fixed what it was about.
+  function refreshStatus(form) {
+    if (form.status.dataset.cause !== "fields" || form.status.hidden) return;
+    var left = Array.prototype.some.call(form.element.querySelectorAll(".desk-error"), function (node) {
+      return node.textContent.trim();
+    });
+    if (!left) setStatus(form, "");
+  }
+
+  // Back online: photos that failed for want of a connection go again by themselves.
+  function retryUploads(form) {
+    form.photos.forEach(function (photo) {
+      if (photo.retryable && photo.file && !photo.uploading) upload(form, photo);
+    });
   }
 
   // --- Photos: a thumbnail at once, an upload with progress, alt text, caption and credit ---
@@ -436,7 +469,10 @@
     if (photo.blobUrl) URL.revokeObjectURL(photo.blobUrl);
     photo.element.remove();
     form.photos.splice(form.photos.indexOf(photo), 1);
-    if (!quietly) changed(form);
+    if (!quietly) {
+      refreshStatus(form);
+      changed(form);
+    }
   }
 
   function addFiles(form, files) {
@@ -479,6 +515,7 @@
     var body = new FormData();
     body.append("file", photo.file, photo.file.name || "pasted.png");
     photo.uploading = true;
+    photo.retryable = false;
     photo.xhr = xhr;
     progress.hidden = false;
     progress.value = 0;
@@ -506,7 +543,9 @@
         photo.height = data.height;
         showUploaded(photo);
         announce("Photo uploaded. Describe it before posting.");
+        refreshStatus(form);
         changed(form);
+        if (form === composer.form && composer.failed && !form.photos.some(isUploading)) post(form);
         return;
       }
       uploadFailed(form, photo, xhr.status, data);
@@ -518,8 +557,13 @@
     xhr.send(body);
   }
 
+  function isUploading(photo) {
+    return photo.uploading;
+  }
+
   function uploadFailed(form, photo, status, data) {
     photo.uploading = false;
+    photo.retryable = status === 0 || status >= 500;
     photo.element.querySelector(".desk-photo-progress").hidden = true;
     if (status === 401) {
       setStatus(form, data.error || "Your session has ended.", { kind: "error", login: data.login || urls.login });
@@ -627,9 +671,9 @@
 
   function post(form) {
     if (form.busy) return;
-    var problems = browserErrors(form);
+    var problems = browserErrors(form, "Not posted");
     if (problems) {
-      showErrors(form, problems, "Not posted: every photo needs its description (alt text).");
+      showErrors(form, problems.fields, problems.message);
       return;
     }
     // The id is fixed before the first attempt: every retry of this draft carries it.
@@ -1181,9 +1225,9 @@
   function saveEdit(form) {
     if (form.busy) return;
     var record = form.record;
-    var problems = browserErrors(form);
+    var problems = browserErrors(form, "Not saved");
     if (problems) {
-      showErrors(form, problems, "Not saved: every photo needs its description (alt text).");
+      showErrors(form, problems.fields, problems.message);
       return;
     }
     var body = payload(form);
@@ -1356,9 +1400,12 @@
   olderButton.addEventListener("click", loadOlder);
   if (coverageButton) coverageButton.addEventListener("click", toggleCoverage);
   window.addEventListener("online", function () {
-    if (composer.failed) post(composer.form);
+    retryUploads(composer.form);
+    // A post waiting on a photo goes once the photo is up (see upload).
+    if (composer.failed && !composer.form.photos.some(isUploading)) post(composer.form);
     Object.keys(records).forEach(function (id) {
       var editor = records[id].editor;
+      if (editor) retryUploads(editor);
       if (editor && editor.failed) {
         editor.failed = false;
         saveEdit(editor);
