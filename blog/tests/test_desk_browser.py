@@ -798,6 +798,24 @@ def test_the_desk_is_usable_on_a_phone(page, author):
     assert not small, f"touch targets under 44 px: {small}"
 
 
+@pytest.mark.parametrize(
+    "browser_context_args", [{"viewport": {"width": 390, "height": 500}, "has_touch": True}]
+)
+def test_post_stays_in_reach_of_the_text_box_with_a_phones_keyboard_up(page, author):
+    entry = make_entry()
+    make_update(entry, content="Doors open.")
+    open_desk(page, entry)
+    text = page.get_by_label("Update (markdown)")
+    text.fill("A long update\n" * 12)  # the box grows no further than its own scroll
+    expect(text).to_be_focused()
+
+    post = page.get_by_role("button", name="Post", exact=True)
+    expect(post).to_be_in_viewport(ratio=1)
+    expect(page.get_by_role("button", name="Preview").first).to_be_in_viewport(ratio=1)
+    assert post.bounding_box()["height"] >= 44
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+
+
 # Every visible control of the desk that is smaller than 44 by 44 CSS pixels.
 SMALL_TARGETS = """() => Array.from(document.querySelectorAll(
         "#desk button, #desk a, #desk summary, #desk .desk-file, #desk input[type=checkbox] + label"))
