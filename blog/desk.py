@@ -135,7 +135,12 @@ def endpoint(permissions):
 
 
 def login_url(entry_id):
-    return f"{reverse('admin:login')}?next={reverse('admin:blog_entry_desk', args=[entry_id])}"
+    """The way back after a session ended: log in, then a page saying to close that tab.
+
+    Not the desk itself: the author's desk is still open in its own tab, and the desk there
+    sends what was waiting once the author returns to it (static/blog/desk.js).
+    """
+    return f"{reverse('admin:login')}?next={reverse('admin:blog_entry_desk_signed_in')}"
 
 
 def read_json(request):
@@ -568,6 +573,13 @@ def page(request, model_admin, entry_id):
     return response
 
 
+def signed_in(request, model_admin):
+    context = {**model_admin.admin_site.each_context(request), "title": "Signed in again"}
+    response = TemplateResponse(request, "admin/blog/entry/desk_signed_in.html", context)
+    response["Content-Security-Policy"] = settings.DESK_CONTENT_SECURITY_POLICY
+    return response
+
+
 def urls(model_admin):
     """The desk's URLs, under the entry's admin URLs (EntryAdmin.get_urls())."""
 
@@ -580,6 +592,11 @@ def urls(model_admin):
         return bound
 
     return [
+        path(
+            "desk/signed-in/",
+            model_admin.admin_site.admin_view(bind(signed_in)),
+            name="blog_entry_desk_signed_in",
+        ),
         path("<int:entry_id>/desk/", model_admin.admin_site.admin_view(bind(page)), name="blog_entry_desk"),
         path("<int:entry_id>/desk/updates.json", json_view(updates), name="blog_entry_desk_updates"),
         path(

@@ -182,7 +182,20 @@ def test_an_ended_session_answers_401_in_json_with_the_way_back(client):
     response = post(client, desk_url(entry), new_draft())
     assert response.status_code == HTTPStatus.UNAUTHORIZED
     assert "Log in again" in response.json()["error"]
-    assert response.json()["login"] == f"/admin/login/?next=/admin/blog/entry/{entry.pk}/desk/"
+    assert response.json()["login"] == "/admin/login/?next=/admin/blog/entry/desk/signed-in/"
+
+
+def test_logging_in_again_from_the_desk_lands_on_a_page_saying_to_close_that_tab(author):
+    response = author.get(reverse("admin:blog_entry_desk_signed_in"))
+    assert response.status_code == HTTPStatus.OK
+    assert "You are signed in again. Close this tab: the desk sends what was waiting." in response.text
+
+
+def test_the_signed_in_page_is_for_staff_only(client):
+    client.force_login(make_user(is_staff=False))
+    response = client.get(reverse("admin:blog_entry_desk_signed_in"))
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.url.startswith(reverse("admin:login"))
 
 
 def test_a_stale_csrf_token_answers_403_in_json():

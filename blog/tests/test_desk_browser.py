@@ -706,6 +706,22 @@ def test_an_ended_session_says_log_in_again_and_keeps_the_draft(page, author):
     expect(page.get_by_label("Update (markdown)")).to_have_value("Still typing.")
 
 
+def test_back_from_logging_in_again_the_desk_sends_what_was_waiting(page, live_server, author):
+    entry = make_entry()
+    open_desk(page, entry)
+    Session.objects.all().delete()
+    page.get_by_label("Update (markdown)").fill("Still typing.")
+    page.keyboard.press("Control+Enter")
+    login = composer(page).get_by_role("link", name="Log in again")
+    expect(login).to_have_attribute("href", re.compile(r"next=/admin/blog/entry/desk/signed-in/$"))
+
+    log_in(page, live_server)  # in the other tab
+    page.evaluate("() => window.dispatchEvent(new Event('focus'))")  # the author comes back to the desk
+
+    expect(stream_texts(page)).to_have_text(["Still typing."])
+    expect(page.get_by_label("Update (markdown)")).to_have_value("")
+
+
 def test_a_conflicting_edit_is_refused_with_the_authors_text_kept(page, author):
     entry = make_entry()
     update = make_update(entry, content="Original.")

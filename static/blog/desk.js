@@ -40,6 +40,7 @@
   var photoCount = 0;
   var composer;
   var entryEnded = false;
+  var sessionEnded = false; // a request was refused with 401: resend when the author comes back
   var ENDED_NOTE = "Coverage has ended: readers' open pages no longer update. Resume live coverage to go live again.";
 
   // --- Requests ---------------------------------------------------------
@@ -563,7 +564,8 @@
 
   function uploadFailed(form, photo, status, data) {
     photo.uploading = false;
-    photo.retryable = status === 0 || status >= 500;
+    photo.retryable = status === 0 || status === 401 || status >= 500;
+    if (status === 401) sessionEnded = true;
     photo.element.querySelector(".desk-photo-progress").hidden = true;
     if (status === 401) {
       setStatus(form, data.error || "Your session has ended.", { kind: "error", login: data.login || urls.login });
@@ -608,6 +610,8 @@
   // What every form shows for an answer that is neither success nor a field error.
   function failed(form, answer, what) {
     if (answer.status === 401) {
+      sessionEnded = true;
+      if (form.record) form.failed = true;
       setStatus(form, answer.data.error || "Your session has ended. Log in again, then press Retry.", {
         kind: "error",
         login: answer.data.login || urls.login,
@@ -1311,6 +1315,7 @@
 
   function streamTrouble(answer, again) {
     pollFailures += 1;
+    if (answer.status === 401) sessionEnded = true;
     streamState.textContent =
       answer.status === 401 ? "— session ended: log in again to see new updates" : "— connection lost, trying again";
     clearTimeout(pollTimer);
@@ -1399,7 +1404,8 @@
   setUpComposer();
   olderButton.addEventListener("click", loadOlder);
   if (coverageButton) coverageButton.addEventListener("click", toggleCoverage);
-  window.addEventListener("online", function () {
+  // Back online, or back from logging in again: what was waiting goes.
+  function resend() {
     retryUploads(composer.form);
     // A post waiting on a photo goes once the photo is up (see upload).
     if (composer.failed && !composer.form.photos.some(isUploading)) post(composer.form);
@@ -1413,7 +1419,18 @@
     });
     if (cursor === null) loadStream();
     else schedulePoll();
-  });
+  }
+
+  // "Log in again" opens another tab; the author coming back to this one is the sign to try again.
+  function backFromLogin() {
+    if (!sessionEnded || document.visibilityState === "hidden") return;
+    sessionEnded = false;
+    resend();
+  }
+
+  window.addEventListener("online", resend);
+  document.addEventListener("visibilitychange", backFromLogin);
+  window.addEventListener("focus", backFromLogin);
   window.addEventListener("pagehide", sendPendingDeletes);
   loadStream();
 })();
