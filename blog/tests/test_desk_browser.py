@@ -509,6 +509,26 @@ def test_a_co_authors_edit_does_not_clobber_the_update_being_edited(page, author
     expect(text).to_have_value("Mine, half written")
 
 
+def test_an_update_deleted_by_a_co_author_while_edited_can_go_as_a_new_update(page, author):
+    entry = make_entry()
+    update = make_update(entry, content="Original.")
+    open_desk(page, entry)
+    item = stream_item(page, update)
+    item.get_by_role("button", name="Edit").click()
+    item.get_by_label("Update (markdown)").fill("Mine, rewritten.")
+
+    update.delete()
+
+    expect(item.locator(".desk-status-text")).to_contain_text("Deleted by someone else")
+    expect(item.get_by_role("button", name="Save")).to_be_disabled()
+    item.get_by_role("button", name="Post as a new update").click()
+
+    expect(stream_texts(page)).to_have_text(["Mine, rewritten."])
+    made = LiveUpdate.objects.get(entry=entry)
+    assert made.content == "Mine, rewritten."
+    expect(stream_item(page, made).get_by_role("button", name="Edit")).to_be_focused()
+
+
 def test_a_post_whose_answer_was_lost_is_retried_into_one_update(page, author):
     entry = make_entry()
     open_desk(page, entry)

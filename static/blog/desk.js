@@ -315,6 +315,8 @@
     form.status.querySelector(".desk-retry").hidden = !options.retry;
     form.status.querySelector(".desk-use-mine").hidden = !options.conflict;
     form.status.querySelector(".desk-take-theirs").hidden = !options.conflict;
+    var asNew = form.status.querySelector(".desk-post-as-new");
+    if (asNew) asNew.hidden = !options.postAsNew;
     if (text && !options.quiet) announce(text);
   }
 
@@ -945,8 +947,7 @@
     var record = records[id];
     if (!record) return;
     if (record.editor) {
-      record.gone = true;
-      setStatus(record.editor, "Deleted by someone else. Copy your text if you still need it.", { kind: "warning" });
+      editorLost(record);
       return;
     }
     if (record.pendingDelete) {
@@ -1169,6 +1170,9 @@
       keepEdit(form);
       saveEdit(form);
     });
+    element.querySelector(".desk-post-as-new").addEventListener("click", function () {
+      postAsNew(form);
+    });
     element.querySelector(".desk-take-theirs").addEventListener("click", function () {
       closeEditor(record);
       focusAfterEditor(record);
@@ -1226,9 +1230,63 @@
     place(record);
   }
 
+  // The update under an editor was deleted by a co-author: its text can only go as a new update.
+  function editorLost(record) {
+    var form = record.editor;
+    record.gone = true;
+    form.element.querySelector(".desk-submit").disabled = true;
+    setStatus(form, "Deleted by someone else while you edited it. Your text is kept here.", {
+      kind: "warning",
+      postAsNew: true,
+    });
+  }
+
+  function postAsNew(form) {
+    if (form.busy) return;
+    var record = form.record;
+    var problems = browserErrors(form, "Not posted");
+    if (problems) {
+      showErrors(form, problems.fields, problems.message);
+      return;
+    }
+    // A new draft of its own: posting it twice is as safe as from the composer.
+    if (!form.draftId) form.draftId = newDraftId();
+    var body = payload(form);
+    body.draft_id = form.draftId;
+    form.busy = true;
+    setStatus(form, "Posting…", { quiet: true });
+    request("POST", urls.create, body)
+      .then(
+        function (answer) {
+          if (answer.status === 201 || answer.status === 200) {
+            closeEditor(record);
+            show(answer.data.update);
+            var made = records[answer.data.update.id];
+            if (made) made.element.querySelector(".desk-edit").focus();
+            announce("Posted as a new update.");
+          } else if (answer.status === 400) {
+            showErrors(form, answer.data.fields, answer.data.error);
+          } else {
+            failed(form, answer, "Not posted");
+          }
+        },
+        function () {
+          setStatus(form, "Not posted — no answer from the server. Your text is kept here.", {
+            kind: "error",
+            postAsNew: true,
+          });
+        }
+      )
+      .finally(function () {
+        form.busy = false;
+      });
+  }
+
   function saveEdit(form) {
     if (form.busy) return;
     var record = form.record;
+    if (record.gone) return; // Save is disabled: "Post as a new update" is the way
+
     var problems = browserErrors(form, "Not saved");
     if (problems) {
       showErrors(form, problems.fields, problems.message);
@@ -1256,8 +1314,7 @@
           } else if (answer.status === 400) {
             showErrors(form, answer.data.fields, answer.data.error);
           } else if (answer.status === 404) {
-            record.gone = true;
-            setStatus(form, answer.data.error || "There is no such update.", { kind: "error" });
+            editorLost(record);
           } else {
             failed(form, answer, "Not saved");
           }
