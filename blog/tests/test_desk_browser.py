@@ -444,6 +444,29 @@ def test_a_deletion_can_be_undone_before_it_is_sent(page, author):
     assert not LiveUpdate.objects.filter(pk=update.pk).exists()
 
 
+def test_when_the_undo_time_is_up_the_focus_moves_to_the_next_update(page, author):
+    entry = make_entry()
+    older = make_update(entry, content="Doors open.")
+    newer = make_update(entry, content="Posted by mistake.")
+    page.clock.install()
+    open_desk(page, entry)
+
+    stream_item(page, newer).get_by_role("button", name="Delete").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("button", name="Undo")).to_be_focused()
+    page.clock.run_for(5_000)
+
+    expect(stream_item(page, newer)).to_have_count(0)
+    expect(stream_item(page, older).get_by_role("button", name="Edit")).to_be_focused()
+
+    stream_item(page, older).get_by_role("button", name="Delete").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    page.clock.run_for(5_000)
+
+    expect(page.locator("#desk-updates > li")).to_have_count(0)
+    expect(page.get_by_label("Update (markdown)")).to_be_focused()
+
+
 def test_a_deletion_not_confirmed_keeps_the_update(page, author):
     entry = make_entry()
     update = make_update(entry, content="Keep me.")

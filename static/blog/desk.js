@@ -1041,18 +1041,32 @@
     });
   }
 
+  // Where the focus goes when the Undo button it was on goes: the next update's Edit, or the composer.
+  function focusAfterDeleting(record) {
+    var node = record.element.nextElementSibling;
+    while (node) {
+      var next = records[node.dataset.id];
+      var edit = next && !next.pendingDelete && node.querySelector(".desk-edit");
+      if (edit && !edit.hidden && !next.editor) {
+        edit.focus();
+        return;
+      }
+      node = node.nextElementSibling;
+    }
+    composer.form.fields.content.focus();
+  }
+
   function sendDelete(record) {
     var placeholder = record.pendingDelete.element;
+    if (placeholder.contains(document.activeElement)) focusAfterDeleting(record);
     placeholder.querySelector(".desk-undo-delete").hidden = true;
     placeholder.querySelector(".desk-deleted-text").textContent = "Deleting…";
     request("DELETE", updateUrl(record.data.id)).then(
       function (answer) {
         if (answer.status === 200 || answer.status === 404) {
           record.pendingDelete = null;
-          var hadFocus = placeholder.contains(document.activeElement);
           placeholder.remove();
           forget(record.data.id);
-          if (hadFocus) composer.form.fields.content.focus();
           announce("Deleted.");
         } else {
           deleteFailed(record, answer.data.error || "The server had a problem.");
