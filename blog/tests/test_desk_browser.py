@@ -778,6 +778,8 @@ def test_a_conflicting_edit_is_refused_with_the_authors_text_kept(page, author):
     item.get_by_role("button", name="Save").click()
 
     expect(item.locator(".desk-status")).to_contain_text("your text is kept below")
+    expect(item.locator(".desk-status")).to_be_focused()
+    expect(item.locator(".desk-status")).to_be_in_viewport(ratio=1)
     expect(item.get_by_label("Update (markdown)")).to_have_value("Mine.")
     update.refresh_from_db()
     assert update.content == "Theirs."

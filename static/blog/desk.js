@@ -1325,6 +1325,9 @@
               kind: "warning",
               conflict: true,
             });
+            // Below the buttons it could be out of view: the author is taken to it, choices and all.
+            form.status.focus();
+            form.status.scrollIntoView({ block: "nearest" });
           } else if (answer.status === 400) {
             showErrors(form, answer.data.fields, answer.data.error);
           } else if (answer.status === 404) {
