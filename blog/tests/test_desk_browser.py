@@ -696,6 +696,41 @@ def test_a_file_that_is_not_a_photo_is_refused_beside_it(page, author):
     expect(photo.get_by_role("button", name="Remove photo")).to_be_visible()
 
 
+def test_a_file_that_is_not_an_image_is_named_and_refused(page, author):
+    entry = make_entry()
+    open_desk(page, entry)
+
+    page.locator("#composer-file").set_input_files(
+        {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"my notes"}
+    )
+
+    expect(composer(page).locator(".desk-status-text")).to_have_text(
+        "notes.txt is not a photo: JPEG, PNG, WebP, GIF or HEIC."
+    )
+    expect(composer(page).locator(".desk-photo")).to_have_count(0)
+
+
+@pytest.mark.parametrize(
+    "browser_context_args", [{"viewport": {"width": 390, "height": 844}, "has_touch": True}]
+)
+def test_a_phone_is_not_told_to_drop_or_paste_photos(page, author):
+    open_desk(page, make_entry())
+    assert page.evaluate("() => matchMedia('(pointer: coarse)').matches")
+    expect(composer(page).locator(".desk-help")).not_to_contain_text("drop", use_inner_text=True)
+    expect(composer(page).locator(".desk-file")).to_be_visible()
+
+
+def test_a_computer_is_told_photos_can_be_dropped_or_pasted(page, author):
+    open_desk(page, make_entry())
+    expect(composer(page).locator(".desk-help")).to_contain_text(
+        "or drop or paste them here", use_inner_text=True
+    )
+    expect(page.get_by_label("Headline")).to_be_visible()
+    expect(composer(page).locator('label[for="composer-headline"]')).to_have_text(
+        "Headline (optional; needed for a key event)"
+    )
+
+
 def test_a_draft_keeps_its_uploaded_photos_and_their_descriptions_over_a_reload(page, author):
     entry = make_entry()
     open_desk(page, entry)
@@ -813,13 +848,15 @@ def test_live_coverage_ends_and_resumes_from_the_desk(page, author):
 
     page.get_by_role("button", name="End live coverage").click()
     page.get_by_role("dialog").get_by_role("button", name="End live coverage").click()
-    expect(page.locator("#desk-live-state")).to_contain_text("Ended")
+    expect(page.locator("#desk-live-state")).to_have_text("Ended")  # a badge; the time beside it
+    expect(page.locator("#desk-ended-at")).to_have_text(re.compile(r"^at \d\d:\d\d .+ on \w+day "))
     entry.refresh_from_db()
     assert not entry.is_live
 
     page.get_by_role("button", name="Resume live coverage").click()
     page.get_by_role("dialog").get_by_role("button", name="Resume live coverage").click()
     expect(page.locator("#desk-live-state")).to_have_text("Live")
+    expect(page.locator("#desk-ended-at")).to_be_hidden()
     entry.refresh_from_db()
     assert entry.is_live
 

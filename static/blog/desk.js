@@ -29,6 +29,7 @@
   var announcer = document.getElementById("desk-announcer");
   var streamState = document.getElementById("desk-stream-state");
   var liveState = document.getElementById("desk-live-state");
+  var endedAt = document.getElementById("desk-ended-at");
   var coverageButton = document.getElementById("desk-coverage-button");
   var dialog = document.getElementById("desk-confirm");
 
@@ -489,11 +490,19 @@
       photo.element.querySelector(".desk-photo-thumb").src = photo.blobUrl;
       upload(form, photo);
     });
+    var refused = Array.prototype.filter.call(files, function (file) {
+      return added.indexOf(file) === -1;
+    });
     if (added.length) {
       // Straight to the first new photo's description: it is needed before posting.
       form.photos[form.photos.length - added.length].fields.alt.focus();
-    } else if (files.length) {
-      setStatus(form, "Only images can be added as photos.", { kind: "error" });
+    }
+    if (refused.length) {
+      var names = refused.map(function (file) {
+        return file.name || "That file";
+      });
+      var subject = names.length === 1 ? names[0] + " is not a photo" : names.slice(0, -1).join(", ") + " and " + names[names.length - 1] + " are not photos";
+      setStatus(form, subject + ": JPEG, PNG, WebP, GIF or HEIC.", { kind: "error" });
     }
   }
 
@@ -1351,7 +1360,10 @@
   function setEntry(entry) {
     if (!entry) return;
     entryEnded = !entry.is_live;
-    liveState.textContent = entry.is_live ? "Live" : entry.ended_label ? "Ended at " + entry.ended_label : "Ended";
+    // A short badge; when it ended is a line of ordinary text beside it.
+    liveState.textContent = entry.is_live ? "Live" : "Ended";
+    endedAt.textContent = !entry.is_live && entry.ended_label ? "at " + entry.ended_label : "";
+    endedAt.hidden = !endedAt.textContent;
     liveState.classList.toggle("is-ended", !entry.is_live);
     if (coverageButton) {
       coverageButton.dataset.ended = String(!entry.is_live);
