@@ -274,9 +274,12 @@ def post(entry, at, author, **fields):
 
 
 def posted_at(update, at):
-    """Record that ``update`` was first saved at ``at``: a later edit() is then past the grace."""
-    LiveUpdate.objects.filter(pk=update.pk).update(posted=at)
-    update.posted = at
+    """Record that ``update`` was first saved at ``at``: a later edit() is then past the grace.
+
+    Whatever was saved until now (a photo attached) was part of posting it, not an edit.
+    """
+    LiveUpdate.objects.filter(pk=update.pk).update(posted=at, edited=None)
+    update.posted, update.edited = at, None
 
 
 def edit(update, at, **changes):
