@@ -206,7 +206,7 @@ def test_a_key_event_without_a_headline_is_refused_with_the_cursor_in_the_headli
     entry = make_entry()
     open_desk(page, entry)
     page.get_by_label("Update (markdown)").fill("The polls close.")
-    page.get_by_label("Key event").check()
+    page.get_by_label("Key event", exact=True).check()
 
     page.get_by_role("button", name="Post", exact=True).click()
 
@@ -298,7 +298,7 @@ def test_a_refused_posts_message_goes_once_the_author_fixes_the_cause(page, auth
     entry = make_entry()
     open_desk(page, entry)
     page.get_by_label("Update (markdown)").fill("The polls close.")
-    page.get_by_label("Key event").check()
+    page.get_by_label("Key event", exact=True).check()
     page.keyboard.press("Control+Enter")
     status = composer(page).locator(".desk-status")
     expect(status).to_have_class(re.compile("is-error"))
