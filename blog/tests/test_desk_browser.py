@@ -552,6 +552,33 @@ def test_an_update_deleted_by_a_co_author_while_edited_can_go_as_a_new_update(pa
     expect(stream_item(page, made).get_by_role("button", name="Edit")).to_be_focused()
 
 
+def test_posting_an_orphaned_edit_as_new_that_fails_goes_by_retry(page, author):
+    entry = make_entry()
+    update = make_update(entry, content="Original.")
+    open_desk(page, entry)
+    item = stream_item(page, update)
+    item.get_by_role("button", name="Edit").click()
+    item.get_by_label("Update (markdown)").fill("Mine, rewritten.")
+    update.delete()
+    expect(item.get_by_role("button", name="Save")).to_be_disabled()
+    page.route(
+        "**/desk/updates.json",
+        lambda route: (
+            route.fulfill(status=503, json={"error": "Briefly unavailable."})
+            if route.request.method == "POST"
+            else route.continue_()
+        ),
+    )
+    item.get_by_role("button", name="Post as a new update").click()
+    expect(item.locator(".desk-status-text")).to_contain_text("the server had a problem")
+
+    page.unroute("**/desk/updates.json")
+    item.get_by_role("button", name="Retry").click()
+
+    expect(stream_texts(page)).to_have_text(["Mine, rewritten."])
+    assert LiveUpdate.objects.get(entry=entry).content == "Mine, rewritten."
+
+
 def test_a_post_whose_answer_was_lost_is_retried_into_one_update(page, author):
     entry = make_entry()
     open_desk(page, entry)

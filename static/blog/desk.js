@@ -1308,7 +1308,11 @@
   function saveEdit(form) {
     if (form.busy) return;
     var record = form.record;
-    if (record.gone) return; // Save is disabled: "Post as a new update" is the way
+    if (record.gone) {
+      // Save is disabled: "Post as a new update" is the way, and Retry (or a resend) repeats that choice.
+      if (form.draftId) postAsNew(form);
+      return;
+    }
 
     var problems = browserErrors(form, "Not saved");
     if (problems) {
