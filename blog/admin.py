@@ -12,7 +12,6 @@ from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import model_ngettext
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -190,14 +189,11 @@ class EntryAdmin(QueryStringGuard, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     actions = ["end_coverage"]
     date_hierarchy = "created"
-    # Explicit, because Meta.ordering is ignored once update_count adds a GROUP BY.
+    # Newest first, as authors look for the event they are covering now.
     ordering = ["-created", "-id"]
 
     def get_urls(self):
         return desk.urls(self) + super().get_urls()
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(update_count=Count("updates"))
 
     @admin.display(description="Updates", ordering="update_count")
     def update_count(self, entry):

@@ -18,7 +18,8 @@ import zoneinfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
 from django.urls import reverse
@@ -61,14 +62,22 @@ class EntryQuerySet(models.QuerySet):
     def ended(self):
         return self.filter(ended__isnull=False)
 
-    def bump_version(self, entry_id):
+    def bump_version(self, entry_id, updates=0):
         """Take the next change number for an entry, locking its row until commit.
 
         Call inside a transaction: the row lock is what makes concurrent writers
-        to one entry commit in the order of the numbers they took.
+        to one entry commit in the order of the numbers they took. ``updates``
+        is how many updates the change adds (1) or removes (-1).
         """
-        self.filter(pk=entry_id).update(version=F("version") + 1, changed=timezone.now())
+        counted = {"update_count": F("update_count") + updates} if updates else {}
+        self.filter(pk=entry_id).update(version=F("version") + 1, changed=timezone.now(), **counted)
         return self.filter(pk=entry_id).values_list("version", flat=True).get()
+
+    def recount(self):
+        """Count each entry's updates again: after a bulk_create(), which saves no update one by one."""
+        rows = LiveUpdate.objects.filter(entry=OuterRef("pk")).order_by().values("entry")
+        counted = rows.annotate(total=Count("*")).values("total")
+        return self.update(update_count=Coalesce(Subquery(counted), 0))
 
 
 class Entry(models.Model):
@@ -108,6 +117,9 @@ class Entry(models.Model):
     # the entry itself edited, ended or resumed), with every change number: the
     # feeds' and the sitemap's last change, and the pages' dateModified (issue 13).
     changed = models.DateTimeField(default=timezone.now, editable=False)
+    # How many updates it has, kept with every change number: a page needs the count
+    # (blog/pages.py), and COUNT(*) reads every row of an entry of 50,000 (issue 11).
+    update_count = models.PositiveIntegerField(default=0, editable=False)
 
     objects = EntryQuerySet.as_manager()
 
@@ -151,7 +163,7 @@ class Entry(models.Model):
         return url
 
     # Fields that save() never writes back from a form: see save().
-    WRITTEN_ELSEWHERE = {"version", "ended"}
+    WRITTEN_ELSEWHERE = {"version", "ended", "update_count"}
     # Entry fields that change how each update is shown (its time, its byline).
     SHOWN_IN_EVERY_UPDATE = ("time_zone", "show_bylines")
 
@@ -317,7 +329,12 @@ class LiveUpdate(models.Model):
             moved_from = stored["entry_id"] if stored and stored["entry_id"] != self.entry_id else None
             # Lock entries in id order, so two writers never wait on each other in a cycle.
             for entry_id in sorted({self.entry_id, moved_from} - {None}):
-                version = Entry.objects.bump_version(entry_id)
+                # A new update, or one moved here, counts in; one moved away counts out.
+                if entry_id == moved_from:
+                    counted = -1
+                else:
+                    counted = 1 if stored is None or moved_from is not None else 0
+                version = Entry.objects.bump_version(entry_id, updates=counted)
                 if entry_id == self.entry_id:
                     self.version = version
                 else:
@@ -472,7 +489,7 @@ class DeletedUpdate(models.Model):
     @classmethod
     def record(cls, update):
         with transaction.atomic():
-            version = Entry.objects.bump_version(update.entry_id)
+            version = Entry.objects.bump_version(update.entry_id, updates=-1)
             return cls.objects.create(
                 entry_id=update.entry_id, update_id=update.pk, version=version, draft_id=update.draft_id
             )

@@ -106,3 +106,26 @@ def test_every_change_readers_see_moves_the_entrys_last_change_and_never_back():
     entry.title = "The summit, day one"
     entry.save()
     assert changed()
+
+
+def test_an_entry_keeps_count_of_its_updates_through_posts_moves_and_deletions():
+    """Pages are numbered from the count (blog/pages.py); COUNT(*) would read every row of a long entry."""
+    entry, other = make_entry(), make_entry()
+
+    def counts():
+        return [Entry.objects.get(pk=e.pk).update_count for e in (entry, other)]
+
+    updates = [make_update(entry, content=f"Update {n}") for n in range(4)]
+    assert counts() == [4, 0]
+    updates[0].content = "Edited"
+    updates[0].save()
+    assert counts() == [4, 0]
+    updates[1].entry = other  # posted to the wrong entry, moved
+    updates[1].save()
+    assert counts() == [3, 1]
+    updates[2].delete()
+    LiveUpdate.objects.filter(pk=updates[3].pk).delete()  # the admin's bulk action
+    assert counts() == [1, 1]
+    Entry.objects.filter(pk=entry.pk).update(update_count=99)
+    Entry.objects.filter(pk=entry.pk).recount()
+    assert counts() == [1, 1]

@@ -155,5 +155,6 @@ class Command(BaseCommand):
                 photo.update = new[index]  # its id, set by bulk_create on SQLite and PostgreSQL
             Photo.objects.bulk_create(new_photos.values(), batch_size=1000)
             Entry.objects.filter(pk=entry.pk).update(version=version)
+            Entry.objects.filter(pk=entry.pk).recount()
         added = max(updates - existing, 0)
         self.stdout.write(f"{entry.get_absolute_url()}: {existing + added} updates ({added} added)")
