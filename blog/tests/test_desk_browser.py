@@ -104,6 +104,33 @@ def stream_texts(page):
     return page.locator("#desk-updates > .desk-update .desk-update-body")
 
 
+def editing_while_a_colleague_saves(page):
+    """Open an update in the editor, write "Mine.", and have a colleague save "Theirs." meanwhile."""
+    entry = make_entry()
+    update = make_update(entry, content="Original.")
+    open_desk(page, entry)
+    item = stream_item(page, update)
+    item.get_by_role("button", name="Edit").click()
+    item.get_by_label("Update (markdown)").fill("Mine.")
+    update.content = "Theirs."
+    update.save()
+    return update, item
+
+
+def lose_the_answer_to_the_first_post(page):
+    """The first post reaches the server, which commits the update, but its answer never arrives."""
+    lost = []
+
+    def lose_the_first_answer(route):
+        if route.request.method == "POST" and not lost:
+            lost.append(route.fetch())
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/desk/updates.json", lose_the_first_answer)
+
+
 @pytest.mark.parametrize("keys", ["Control+Enter", "Meta+Enter"])
 def test_the_composer_has_the_focus_and_ctrl_or_cmd_enter_posts(page, author, blocked, keys):
     entry = make_entry()
@@ -372,14 +399,7 @@ def test_an_edit_in_progress_survives_a_reload_until_it_is_saved(page, author):
 
 
 def test_an_edit_restored_after_a_reload_still_conflicts_with_a_co_authors_save(page, author):
-    entry = make_entry()
-    update = make_update(entry, content="Original.")
-    open_desk(page, entry)
-    item = stream_item(page, update)
-    item.get_by_role("button", name="Edit").click()
-    item.get_by_label("Update (markdown)").fill("Mine.")
-    update.content = "Theirs."
-    update.save()
+    update, item = editing_while_a_colleague_saves(page)
 
     page.reload()
     item.get_by_role("button", name="Save").click()
@@ -582,16 +602,7 @@ def test_posting_an_orphaned_edit_as_new_that_fails_goes_by_retry(page, author):
 def test_a_post_whose_answer_was_lost_is_retried_into_one_update(page, author):
     entry = make_entry()
     open_desk(page, entry)
-    lost = []
-
-    def lose_the_first_answer(route):
-        if route.request.method == "POST" and not lost:
-            lost.append(route.fetch())  # the server commits the update; the answer never arrives
-            route.abort("connectionreset")
-        else:
-            route.continue_()
-
-    page.route("**/desk/updates.json", lose_the_first_answer)
+    lose_the_answer_to_the_first_post(page)
     page.get_by_label("Update (markdown)").fill("The result is in.")
     page.keyboard.press("Control+Enter")
     status = composer(page).locator(".desk-status")
@@ -612,16 +623,7 @@ def test_a_draft_rewritten_after_its_answer_was_lost_keeps_the_new_words(page, a
     """The first attempt was posted as it was; what the author wrote since goes as a new update."""
     entry = make_entry()
     open_desk(page, entry)
-    lost = []
-
-    def lose_the_first_answer(route):
-        if route.request.method == "POST" and not lost:
-            lost.append(route.fetch())
-            route.abort("connectionreset")
-        else:
-            route.continue_()
-
-    page.route("**/desk/updates.json", lose_the_first_answer)
+    lose_the_answer_to_the_first_post(page)
     text = page.get_by_label("Update (markdown)")
     text.fill("The result is in.")
     page.keyboard.press("Control+Enter")
@@ -828,14 +830,7 @@ def test_back_from_logging_in_again_the_desk_sends_what_was_waiting(page, live_s
 
 
 def test_a_conflicting_edit_is_refused_with_the_authors_text_kept(page, author):
-    entry = make_entry()
-    update = make_update(entry, content="Original.")
-    open_desk(page, entry)
-    item = stream_item(page, update)
-    item.get_by_role("button", name="Edit").click()
-    item.get_by_label("Update (markdown)").fill("Mine.")
-    update.content = "Theirs."
-    update.save()
+    update, item = editing_while_a_colleague_saves(page)
 
     item.get_by_role("button", name="Save").click()
 
@@ -852,14 +847,7 @@ def test_a_conflicting_edit_is_refused_with_the_authors_text_kept(page, author):
 
 
 def test_take_theirs_drops_the_authors_edit(page, author):
-    entry = make_entry()
-    update = make_update(entry, content="Original.")
-    open_desk(page, entry)
-    item = stream_item(page, update)
-    item.get_by_role("button", name="Edit").click()
-    item.get_by_label("Update (markdown)").fill("Mine.")
-    update.content = "Theirs."
-    update.save()
+    update, item = editing_while_a_colleague_saves(page)
     item.get_by_role("button", name="Save").click()
 
     item.get_by_role("button", name="Take theirs").click()
