@@ -601,6 +601,8 @@ def test_a_logged_in_account_without_admin_access_is_refused_not_asked_to_log_in
     client.force_login(make_user(is_staff=False))
     response = post(client, desk_url(entry), new_draft())
     assert response.status_code == HTTPStatus.FORBIDDEN
+    assert response.json() == {"error": "This account may not use the admin."}
+    assert not entry.updates.exists()
 
 
 def test_the_history_records_only_the_fields_the_desk_knows(author):

@@ -104,13 +104,19 @@ def stream_texts(page):
     return page.locator("#desk-updates > .desk-update .desk-update-body")
 
 
-def editing_while_a_colleague_saves(page):
-    """Open an update in the editor, write "Mine.", and have a colleague save "Theirs." meanwhile."""
+def editing(page, content):
+    """Open the desk of a new entry with one update of ``content`` and that update's editor."""
     entry = make_entry()
-    update = make_update(entry, content="Original.")
+    update = make_update(entry, content=content)
     open_desk(page, entry)
     item = stream_item(page, update)
     item.get_by_role("button", name="Edit").click()
+    return update, item
+
+
+def editing_while_a_colleague_saves(page):
+    """Open an update in the editor, write "Mine.", and have a colleague save "Theirs." meanwhile."""
+    update, item = editing(page, "Original.")
     item.get_by_label("Update (markdown)").fill("Mine.")
     update.content = "Theirs."
     update.save()
@@ -374,11 +380,7 @@ def test_an_update_is_edited_in_place(page, author):
 
 
 def test_an_edit_in_progress_survives_a_reload_until_it_is_saved(page, author):
-    entry = make_entry()
-    update = make_update(entry, content="Doors open at nine.")
-    open_desk(page, entry)
-    item = stream_item(page, update)
-    item.get_by_role("button", name="Edit").click()
+    update, item = editing(page, "Doors open at nine.")
     item.get_by_label("Headline").fill("Doors")
     item.get_by_label("Update (markdown)").fill("Doors open at ten, half writ")
 
@@ -553,11 +555,7 @@ def test_a_co_authors_edit_does_not_clobber_the_update_being_edited(page, author
 
 
 def test_an_update_deleted_by_a_co_author_while_edited_can_go_as_a_new_update(page, author):
-    entry = make_entry()
-    update = make_update(entry, content="Original.")
-    open_desk(page, entry)
-    item = stream_item(page, update)
-    item.get_by_role("button", name="Edit").click()
+    update, item = editing(page, "Original.")
     item.get_by_label("Update (markdown)").fill("Mine, rewritten.")
 
     update.delete()
@@ -567,17 +565,13 @@ def test_an_update_deleted_by_a_co_author_while_edited_can_go_as_a_new_update(pa
     item.get_by_role("button", name="Post as a new update").click()
 
     expect(stream_texts(page)).to_have_text(["Mine, rewritten."])
-    made = LiveUpdate.objects.get(entry=entry)
+    made = LiveUpdate.objects.get(entry=update.entry)
     assert made.content == "Mine, rewritten."
     expect(stream_item(page, made).get_by_role("button", name="Edit")).to_be_focused()
 
 
 def test_posting_an_orphaned_edit_as_new_that_fails_goes_by_retry(page, author):
-    entry = make_entry()
-    update = make_update(entry, content="Original.")
-    open_desk(page, entry)
-    item = stream_item(page, update)
-    item.get_by_role("button", name="Edit").click()
+    update, item = editing(page, "Original.")
     item.get_by_label("Update (markdown)").fill("Mine, rewritten.")
     update.delete()
     expect(item.get_by_role("button", name="Save")).to_be_disabled()
@@ -596,7 +590,7 @@ def test_posting_an_orphaned_edit_as_new_that_fails_goes_by_retry(page, author):
     item.get_by_role("button", name="Retry").click()
 
     expect(stream_texts(page)).to_have_text(["Mine, rewritten."])
-    assert LiveUpdate.objects.get(entry=entry).content == "Mine, rewritten."
+    assert LiveUpdate.objects.get(entry=update.entry).content == "Mine, rewritten."
 
 
 def test_a_post_whose_answer_was_lost_is_retried_into_one_update(page, author):

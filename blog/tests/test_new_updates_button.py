@@ -81,6 +81,16 @@ def read_away_from_the_landing_end(page, order):
     page.evaluate(SCROLL_TO, order != "newest")
 
 
+def held_update(page, feed, order):
+    """Open a long entry, read away from where updates land, and have one arrive: the button holds it."""
+    entry = long_entry(order)
+    open_entry(page, entry)
+    read_away_from_the_landing_end(page, order)
+    new = make_update(entry, content="Just in.")
+    next_poll(page, feed)
+    return new
+
+
 def new_updates_button(page):
     return page.locator("#new-updates")
 
@@ -167,12 +177,7 @@ def test_button_points_to_a_stream_that_is_above_the_screen_newest_first_or_belo
 
 
 def test_held_updates_are_still_announced(page, feed):
-    entry = long_entry("oldest")
-    open_entry(page, entry)
-    read_away_from_the_landing_end(page, "oldest")
-
-    make_update(entry, content="Just in.")
-    next_poll(page, feed)
+    held_update(page, feed, "oldest")
 
     expect(new_updates_button(page)).to_be_visible()
     expect(page.locator("#live-announcer")).to_have_text("1 new update")
@@ -246,11 +251,7 @@ def test_button_appearing_while_focus_is_in_the_stream_is_the_next_tab_stop(page
 
 
 def test_button_appearing_while_focus_is_elsewhere_keeps_its_place(page, feed):
-    entry = long_entry("oldest")
-    open_entry(page, entry)
-    read_away_from_the_landing_end(page, "oldest")
-    make_update(entry, content="Just in.")
-    next_poll(page, feed)
+    held_update(page, feed, "oldest")
 
     expect(new_updates_button(page)).to_be_visible()
     expect(page.locator("#live-updates #new-updates")).to_have_count(0)
@@ -357,11 +358,7 @@ def test_scrolling_to_the_landing_end_inserts_the_held_updates(page, feed, order
 
 
 def test_switching_order_inserts_the_held_updates_first(page, feed):
-    entry = long_entry("oldest")
-    open_entry(page, entry)
-    read_away_from_the_landing_end(page, "oldest")
-    new = make_update(entry, content="Just in.")
-    next_poll(page, feed)
+    new = held_update(page, feed, "oldest")
     expect(new_updates_button(page)).to_be_visible()
 
     page.locator("#order-toggle [data-order=newest]").click()
@@ -398,11 +395,7 @@ def test_button_shifts_no_layout_when_it_appears_and_is_pressed(page, feed, orde
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_page_with_the_button_shown_has_no_wcag_violations(page, feed, axe_script, scheme):
     page.emulate_media(color_scheme=scheme)
-    entry = long_entry("oldest")
-    open_entry(page, entry)
-    read_away_from_the_landing_end(page, "oldest")
-    make_update(entry, content="Just in.")
-    next_poll(page, feed)
+    held_update(page, feed, "oldest")
     expect(new_updates_button(page)).to_be_visible()
     page.clock.resume()  # axe waits on timers, which the paused clock would never fire
 
