@@ -298,7 +298,7 @@ def conflict(update):
     else:
         message = "Changed since you opened it"
     return DeskError(
-        HTTPStatus.CONFLICT, f"{message}: your text is kept below.", update=serialize(fresh(update))
+        HTTPStatus.CONFLICT, f"{message}: your text is kept here.", update=serialize(fresh(update))
     )
 
 

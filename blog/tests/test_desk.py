@@ -295,7 +295,7 @@ def test_an_edit_from_an_older_revision_is_refused_with_who_changed_it(author):
     response = post(author, desk_url(entry, "update", made["id"]), mine)
     assert response.status_code == HTTPStatus.CONFLICT
     assert response.json()["error"].startswith("Changed by Ben Ito at ")
-    assert response.json()["error"].endswith("since you opened it: your text is kept below.")
+    assert response.json()["error"].endswith("since you opened it: your text is kept here.")
     assert " PST " in response.json()["error"] or " PDT " in response.json()["error"]
     assert response.json()["update"]["content"] == "Ben's fix"
     assert LiveUpdate.objects.get().content == "Ben's fix"

@@ -406,7 +406,7 @@ def test_an_edit_restored_after_a_reload_still_conflicts_with_a_co_authors_save(
     page.reload()
     item.get_by_role("button", name="Save").click()
 
-    expect(item.locator(".desk-status-text")).to_contain_text("your text is kept below")
+    expect(item.locator(".desk-status-text")).to_contain_text("your text is kept here")
     update.refresh_from_db()
     assert update.content == "Theirs."
 
@@ -554,6 +554,62 @@ def test_a_co_authors_edit_does_not_clobber_the_update_being_edited(page, author
 
     expect(stream_item(page, update).locator(".desk-status")).to_contain_text("Changed by someone else")
     expect(text).to_have_value("Mine, half written")
+
+
+def test_saving_an_edit_keeps_the_pin_and_key_event_a_co_author_set_meanwhile(page, author):
+    entry = make_entry()
+    summary = make_update(entry, headline="What we know", content="Two things.", pinned=True)
+    opening = make_update(entry, headline="Keynote starts", content="Lights down.")
+    open_desk(page, entry)
+    item = stream_item(page, opening)
+    item.get_by_role("button", name="Edit").click()
+    item.get_by_label("Update (markdown)").fill("Lights down, music up.")
+
+    opening.key_event = True
+    opening.pinned = True
+    opening.save()  # and unpins the summary
+    # The open editor's boxes follow what the co-author set.
+    expect(item.get_by_label("Key event", exact=True)).to_be_checked()
+    expect(item.get_by_label("Pinned", exact=True)).to_be_checked()
+    expect(stream_item(page, summary).locator(".desk-tag-pinned")).to_be_hidden()
+    item.get_by_role("button", name="Save").click()
+
+    expect(item.locator(".desk-update-body")).to_have_text("Lights down, music up.")
+    opening.refresh_from_db()
+    summary.refresh_from_db()
+    assert (opening.key_event, opening.pinned, summary.pinned) == (True, True, False)
+    expect(page.locator("#desk-updates .desk-tag-pinned:visible")).to_have_count(1)
+
+
+def test_a_toggle_the_author_changed_in_the_editor_is_saved_over_the_stored_one(page, author):
+    entry = make_entry()
+    update = make_update(entry, headline="Keynote starts", content="Lights down.")
+    open_desk(page, entry)
+    item = stream_item(page, update)
+    item.get_by_role("button", name="Edit").click()
+    item.get_by_label("Key event", exact=True).check()
+
+    update.pinned = True
+    update.save()
+    expect(item.get_by_label("Pinned", exact=True)).to_be_checked()
+    item.get_by_label("Pinned", exact=True).uncheck()
+    item.get_by_role("button", name="Save").click()
+
+    expect(item.get_by_role("button", name="Edit")).to_be_focused()
+    update.refresh_from_db()
+    assert (update.key_event, update.pinned) == (True, False)
+
+
+def test_a_pin_set_by_a_co_author_under_an_unchanged_editor_shows_once_it_closes(page, author):
+    update, item = editing(page, "Doors open.")
+
+    update.pinned = True
+    update.save()
+    expect(item.get_by_label("Pinned", exact=True)).to_be_checked()
+    item.get_by_role("button", name="Cancel").click()
+
+    expect(item.locator(".desk-tag-pinned")).to_be_visible()
+    expect(item.get_by_role("button", name="Unpin")).to_be_visible()
 
 
 def test_an_update_deleted_by_a_co_author_while_edited_can_go_as_a_new_update(page, author):
@@ -809,6 +865,21 @@ def test_an_ended_session_says_log_in_again_and_keeps_the_draft(page, author):
     expect(page.get_by_label("Update (markdown)")).to_have_value("Still typing.")
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_log_in_again_message_has_no_wcag_violations(page, author, scheme):
+    page.emulate_media(color_scheme=scheme)
+    entry = make_entry()
+    open_desk(page, entry)
+    Session.objects.all().delete()
+    page.get_by_label("Update (markdown)").fill("Still typing.")
+    page.keyboard.press("Control+Enter")
+    expect(composer(page).get_by_role("link", name="Log in again")).to_be_visible()
+
+    violations = axe_on_the_desk(page)
+
+    assert not violations, describe(violations)
+
+
 def test_back_from_logging_in_again_the_desk_sends_what_was_waiting(page, live_server, author):
     entry = make_entry()
     open_desk(page, entry)
@@ -830,7 +901,7 @@ def test_a_conflicting_edit_is_refused_with_the_authors_text_kept(page, author):
 
     item.get_by_role("button", name="Save").click()
 
-    expect(item.locator(".desk-status")).to_contain_text("your text is kept below")
+    expect(item.locator(".desk-status")).to_contain_text("your text is kept here")
     expect(item.locator(".desk-status")).to_be_focused()
     expect(item.locator(".desk-status")).to_be_in_viewport(ratio=1)
     expect(item.get_by_label("Update (markdown)")).to_have_value("Mine.")
@@ -906,6 +977,11 @@ def test_the_desk_is_usable_on_a_phone(page, author):
     small = page.evaluate(SMALL_TARGETS)
     assert not small, f"touch targets under 44 px: {small}"
 
+    page.get_by_role("button", name="Delete").first.click()
+    expect(page.get_by_role("dialog")).to_be_visible()
+    small = page.evaluate(SMALL_TARGETS)
+    assert not small, f"touch targets under 44 px in the confirmation: {small}"
+
 
 @pytest.mark.parametrize(
     "browser_context_args", [{"viewport": {"width": 390, "height": 500}, "has_touch": True}]
@@ -927,7 +1003,8 @@ def test_post_stays_in_reach_of_the_text_box_with_a_phones_keyboard_up(page, aut
 
 # Every visible control of the desk that is smaller than 44 by 44 CSS pixels.
 SMALL_TARGETS = """() => Array.from(document.querySelectorAll(
-        "#desk button, #desk a, #desk summary, #desk .desk-file, #desk input[type=checkbox] + label"))
+        "#desk button, #desk a, #desk summary, #desk .desk-file, #desk input[type=checkbox] + label, "
+        + "#desk-confirm button"))
     .filter(element => element.offsetParent !== null)
     .map(element => [element, element.getBoundingClientRect()])
     .filter(([element, box]) => box.height < 44 || box.width < 44)
@@ -950,6 +1027,7 @@ def test_the_desk_has_no_wcag_violations(page, author, scheme, blocked):
     )
     attach_photo(update, alt="Queues outside the school.")
     make_update(entry, content="Doors open.", correction="Correction: at eight, not nine.")
+    make_update(entry, content="The slides are [on the conference site](https://example.com/slides) now.")
     open_desk(page, entry)
     page.evaluate(GIVE_PHOTO, ['.desk-composer form[data-prefix="composer"]', "drop"])
     expect(composer(page).locator(".desk-photo-progress")).to_be_hidden()

@@ -33,6 +33,7 @@
   var coverageButton = document.getElementById("desk-coverage-button");
   var dialog = document.getElementById("desk-confirm");
 
+  var FLAGS = ["key_event", "pinned"]; // set from the stream's buttons too, so never conflicting
   var records = {}; // update id -> {data, element, editor, pendingDelete}
   var cursor = null;
   var olderUrl = null;
@@ -926,12 +927,15 @@
       record = makeRecord(data);
     } else if (record.editor) {
       // Never under the author's hands: the editor learns of it, and a save will ask.
-      if (data.revision !== record.data.revision) {
-        record.data = data;
+      var rewritten = data.revision !== record.data.revision;
+      record.data = data;
+      followFlags(record.editor, data);
+      if (rewritten) {
         setStatus(record.editor, "Changed by someone else while you edit: saving will ask whose text to keep.", {
           kind: "warning",
         });
       }
+      if (data.pinned) unpinOthers(data.id);
       return;
     }
     record.data = data;
@@ -946,10 +950,22 @@
     Object.keys(records).forEach(function (other) {
       var record = records[other];
       if (Number(other) !== id && record.data.pinned) {
-        record.data.pinned = false;
-        if (!record.editor) render(record);
+        record.data = Object.assign({}, record.data, { pinned: false });
+        if (record.editor) followFlags(record.editor, record.data);
+        else render(record);
       }
     });
+  }
+
+  // A toggle a co-author changed under an open editor: its box follows unless this author
+  // changed it, and the editor's starting point moves with it, so a save does not undo it.
+  function followFlags(form, data) {
+    var moved = {};
+    FLAGS.forEach(function (flag) {
+      if (form.fields[flag].checked === Boolean(form.original[flag])) form.fields[flag].checked = Boolean(data[flag]);
+      moved[flag] = Boolean(data[flag]);
+    });
+    form.original = Object.assign({}, form.original, moved);
   }
 
   function forget(id) {
@@ -1321,6 +1337,11 @@
     }
     var body = payload(form);
     body.revision = form.revision;
+    // The toggles go only when this author changed them: a co-author may have pinned
+    // another update, or marked this one, since the editor opened.
+    FLAGS.forEach(function (flag) {
+      if (body[flag] === Boolean(form.original[flag])) delete body[flag];
+    });
     form.busy = true;
     setStatus(form, "Saving…", { quiet: true });
     request("POST", updateUrl(record.data.id), body)
@@ -1329,12 +1350,13 @@
           if (answer.status === 200) {
             record.data = answer.data.update;
             closeEditor(record);
+            if (record.data.pinned) unpinOthers(record.data.id);
             record.element.querySelector(".desk-edit").focus();
             announce("Saved.");
           } else if (answer.status === 409) {
             if (answer.data.update) record.data = answer.data.update;
             clearErrors(form);
-            setStatus(form, answer.data.error || "Changed by someone else since you opened it: your text is kept below.", {
+            setStatus(form, answer.data.error || "Changed by someone else since you opened it: your text is kept here.", {
               kind: "warning",
               conflict: true,
             });
