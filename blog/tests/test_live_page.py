@@ -166,6 +166,36 @@ def test_new_update_appears_without_reload_and_keeps_the_readers_selection(page,
     assert page.evaluate("() => getSelection().toString()") == selected
 
 
+@pytest.mark.parametrize(
+    ("change", "shown_by"),
+    [
+        ({"correction": "Correction: the venue is Hall B."}, ".update-correction"),
+        ({"pinned": True}, ".tag-pinned"),
+        ({"key_event": True}, ".tag-key-event"),
+    ],
+    ids=["correction", "pin", "key-event"],
+)
+def test_an_edit_that_leaves_the_text_as_it_was_keeps_the_readers_selection(page, feed, change, shown_by):
+    entry = make_entry()
+    update = make_update(
+        entry,
+        headline='Fix for "quotes" & co',
+        content="Wrap the `<div>` in a [`<main>`](https://example.com/a?b=1&c=2) & ship it:\n\n"
+        "    el.innerHTML = '<p>';",
+    )
+    open_entry(page, entry)
+    selected = page.locator(f"#update-{update.pk} .update-body").evaluate(SELECT_CONTENTS)
+    assert "<div>" in selected
+
+    for name, value in change.items():
+        setattr(update, name, value)
+    update.save()
+    next_poll(page, feed)
+
+    expect(page.locator(f"#update-{update.pk} {shown_by}")).to_be_visible()
+    assert page.evaluate("() => getSelection().toString()") == selected
+
+
 def test_edited_update_changes_in_place(page, feed):
     entry = make_entry()
     update = make_update(entry, content="Doors open at eight.")

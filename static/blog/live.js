@@ -60,7 +60,20 @@
   function setTime(time, iso, label, title) {
     time.setAttribute("datetime", iso);
     time.setAttribute("title", title);
-    time.textContent = label;
+    setText(time, label);
+  }
+
+  // Text and markup are written only when they change: writing them again would drop a
+  // reader's selection in an update whose pin, key event or correction was all that changed.
+  function setText(element, text) {
+    if (element.textContent !== text) element.textContent = text;
+  }
+
+  var parser = document.createElement("template");
+
+  function setHtml(element, html) {
+    parser.innerHTML = html; // inert: a template's content runs nothing and loads nothing
+    if (element.innerHTML !== parser.innerHTML) element.innerHTML = html;
   }
 
   // --- The stream: updates in time order, date dividers between days ---
@@ -276,7 +289,7 @@
     part(meta, blankMeta, META_PARTS, "tag-key-event", update.key_event);
     part(meta, blankMeta, META_PARTS, "tag-pinned", update.pinned);
     var byline = part(meta, blankMeta, META_PARTS, "update-byline", update.author);
-    if (byline) byline.querySelector(".byline-name").textContent = update.author.name;
+    if (byline) setText(byline.querySelector(".byline-name"), update.author.name);
   }
 
   function fill(element, update) {
@@ -288,10 +301,10 @@
     element.classList.toggle("is-pinned", update.pinned);
     fillMeta(child(element, "update-meta"), update);
     var headline = part(element, blank, BLOCK_PARTS, "update-headline", update.headline);
-    if (headline) headline.textContent = update.headline;
-    child(element, "update-body").innerHTML = update.html; // sanitized on save
+    if (headline) setText(headline, update.headline);
+    setHtml(child(element, "update-body"), update.html); // sanitized on save
     var correction = part(element, blank, BLOCK_PARTS, "update-correction", update.correction);
-    if (correction) correction.textContent = update.correction;
+    if (correction) setText(correction, update.correction);
   }
 
   function fromTemplate(update) {
