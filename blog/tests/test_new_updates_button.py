@@ -135,6 +135,24 @@ def test_updates_arriving_out_of_view_are_held_behind_a_button_that_counts_them(
     assert page.evaluate("() => window.scrollY") == scrolled, "the reader was moved"
 
 
+@pytest.mark.parametrize("order", ORDERS)
+def test_a_back_dated_update_goes_in_at_its_place_and_only_new_ones_are_held(page, feed, order):
+    entry = long_entry(order)
+    oldest = entry.updates.earliest("created")
+    open_entry(page, entry)
+    read_away_from_the_landing_end(page, order)  # the oldest updates are on the screen
+
+    back_dated = make_update(
+        entry, content="Earlier, in the queue.", created=oldest.created - timedelta(minutes=5)
+    )
+    new = make_update(entry, content="Just in.")
+    next_poll(page, feed)
+
+    expect(page.locator(f"#update-{back_dated.pk}")).to_be_in_viewport()
+    expect(new_updates_button(page)).to_have_text("1 new update")
+    expect(page.locator(f"#update-{new.pk}")).to_have_count(0)
+
+
 ARROW = "button => getComputedStyle(button, '::before').content"
 
 

@@ -339,7 +339,7 @@
     }
     var element = fromTemplate(update);
     element.id = "update-" + update.id;
-    if (holding) {
+    if (holding && landsAtTheNewEnd(element)) {
       hold(element);
       return 1;
     }
@@ -414,6 +414,14 @@
       fill(element, update);
     }
     return true;
+  }
+
+  // Only an update newer than every one shown lands at the end the button points to; a
+  // back-dated one goes in at its place in time, perhaps where the reader is looking.
+  function landsAtTheNewEnd(element) {
+    var edge = newestFirst ? container.firstElementChild : container.lastElementChild;
+    var newest = skipDividers(edge, newestFirst ? "nextElementSibling" : "previousElementSibling");
+    return !newest || isNewer(sortKey(element), sortKey(newest));
   }
 
   // Inserts the held updates; when the reader asked for them, takes them (and
