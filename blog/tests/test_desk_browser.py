@@ -202,22 +202,99 @@ def test_words_typed_while_a_post_is_on_its_way_stay_and_the_posted_text_goes(pa
     assert LiveUpdate.objects.filter(entry=entry).count() == 2
 
 
-def test_a_post_whose_start_was_rewritten_meanwhile_is_kept_and_said_so(page, author):
-    entry = make_entry()
+REWRITTEN_WHILE_POSTING = (
+    "Posted as it was when you pressed Post. Your changes since are kept here: "
+    "apply them as an edit of that update, or post them as a new one."
+)
+
+
+def post_then_fix_a_word_before_the_answer(page, entry):
+    """Post "Polls close at ten" and change it to "nine" while the post is on its way."""
     open_desk(page, entry)
     held = hold_posts(page)
-    text = page.get_by_label("Update (markdown)")
+    text = composer(page).get_by_label("Update (markdown)")
     text.fill("Polls close at ten")
     page.keyboard.press("Control+Enter")
     text.fill("Polls close at nine")
+    answer_held(page, held)
+    page.unroute("**/desk/updates.json")
+    return text
+
+
+def test_a_post_whose_start_was_rewritten_meanwhile_is_kept_and_said_so(page, author):
+    entry = make_entry()
+    text = post_then_fix_a_word_before_the_answer(page, entry)
+
+    expect(composer(page).locator(".desk-status-text")).to_have_text(REWRITTEN_WHILE_POSTING)
+    expect(composer(page).get_by_role("button", name="Apply as an edit")).to_be_visible()
+    expect(text).to_have_value("Polls close at nine")
+    expect(stream_texts(page)).to_have_text(["Polls close at ten"])
+
+
+def test_a_headline_fixed_while_posting_counts_as_a_change_to_what_was_sent(page, author):
+    entry = make_entry()
+    open_desk(page, entry)
+    held = hold_posts(page)
+    composer(page).get_by_label("Headline").fill("Polls close at ten")
+    composer(page).get_by_label("Update (markdown)").fill("Queues outside.")
+    page.keyboard.press("Control+Enter")
+    composer(page).get_by_label("Headline").fill("Polls close at nine")
 
     answer_held(page, held)
 
-    expect(composer(page).locator(".desk-status-text")).to_have_text(
-        "Posted. What you typed since is kept here."
+    expect(composer(page).locator(".desk-status-text")).to_have_text(REWRITTEN_WHILE_POSTING)
+    expect(composer(page).get_by_label("Headline")).to_have_value("Polls close at nine")
+    expect(composer(page).get_by_label("Update (markdown)")).to_have_value("Queues outside.")
+
+
+def test_a_word_fixed_while_posting_is_applied_as_an_edit_not_a_second_update(page, author):
+    entry = make_entry()
+    text = post_then_fix_a_word_before_the_answer(page, entry)
+    expect(composer(page).locator(".desk-status-text")).to_have_text(REWRITTEN_WHILE_POSTING)
+
+    composer(page).get_by_role("button", name="Apply as an edit").click()
+
+    posted = LiveUpdate.objects.get(entry=entry)
+    item = stream_item(page, posted)
+    editor_text = item.get_by_label("Update (markdown)")
+    expect(editor_text).to_have_value("Polls close at nine")
+    expect(editor_text).to_be_focused()
+    expect(text).to_have_value("")
+    assert page.evaluate(f"() => localStorage.getItem('liveblog:desk:draft:{entry.pk}')") is None
+
+    item.get_by_role("button", name="Save").click()
+
+    expect(item.locator(".desk-update-body")).to_have_text("Polls close at nine")
+    assert [update.content for update in LiveUpdate.objects.filter(entry=entry)] == ["Polls close at nine"]
+
+
+def test_a_photo_posted_then_applied_as_an_edit_stays_the_same_photo(page, author):
+    """The edit names the posted photo by its id: the update keeps it, with the new description."""
+    entry = make_entry()
+    open_desk(page, entry)
+    page.evaluate(GIVE_PHOTO, ['.desk-composer form[data-prefix="composer"]', "drop"])
+    expect(composer(page).locator(".desk-photo-progress")).to_be_hidden()
+    composer(page).get_by_label("Description").fill("The slide.")
+    held = hold_posts(page)
+    text = composer(page).get_by_label("Update (markdown)")
+    text.fill("Polls close at ten")
+    page.keyboard.press("Control+Enter")
+    text.fill("Polls close at nine")
+    composer(page).get_by_label("Description").fill("The slide with the times.")
+    answer_held(page, held)
+    page.unroute("**/desk/updates.json")
+    photo = LiveUpdate.objects.get(entry=entry).photos.get()
+
+    composer(page).get_by_role("button", name="Apply as an edit").click()
+    posted = LiveUpdate.objects.get(entry=entry)
+    stream_item(page, posted).get_by_role("button", name="Save").click()
+
+    expect(stream_item(page, posted).locator(".desk-update-body img")).to_have_attribute(
+        "alt", "The slide with the times."
     )
-    expect(text).to_have_value("Polls close at nine")
-    expect(stream_texts(page)).to_have_text(["Polls close at ten"])
+    posted.refresh_from_db()
+    assert posted.content == "Polls close at nine"
+    assert [(p.pk, p.alt) for p in posted.photos.all()] == [(photo.pk, "The slide with the times.")]
 
 
 def test_posting_after_coverage_ended_says_readers_pages_no_longer_update(page, author):

@@ -43,6 +43,8 @@
   var composer;
   var entryEnded = false;
   var sessionEnded = false; // a request was refused with 401: resend when the author comes back
+  var REWRITTEN_WHILE_POSTING =
+    "Posted as it was when you pressed Post. Your changes since are kept here: apply them as an edit of that update, or post them as a new one.";
   var ENDED_NOTE = "Coverage has ended: readers' open pages no longer update. Resume live coverage to go live again.";
 
   // --- Requests ---------------------------------------------------------
@@ -319,6 +321,8 @@
     form.status.querySelector(".desk-take-theirs").hidden = !options.conflict;
     var asNew = form.status.querySelector(".desk-post-as-new");
     if (asNew) asNew.hidden = !options.postAsNew;
+    var applyEdit = form.status.querySelector(".desk-apply-edit");
+    if (applyEdit) applyEdit.hidden = !options.applyEdit;
     if (text && !options.quiet) announce(text);
   }
 
@@ -698,6 +702,7 @@
     var body = payload(form);
     body.draft_id = composer.draftId;
     var sent = values(form);
+    composer.posted = null;
     form.busy = true;
     form.element.classList.add("is-busy");
     setStatus(form, "Posting…", { quiet: true });
@@ -738,14 +743,15 @@
 
   // What the author wrote while the post was on its way stays, and only that: the text
   // just posted is taken off the front of the box, so pressing Post again never
-  // publishes it twice.
+  // publishes it twice. Text the author changed meanwhile (a word fixed, not words
+  // added) is kept whole, with the offer to apply it as an edit of what was posted.
   function posted(form, data, sent) {
     show(data.update);
     clearErrors(form);
     form.preview.hidden = true;
     var now = values(form);
     var rest = null;
-    if (now.content.indexOf(sent.content) === 0) {
+    if (extendsSent(now, sent)) {
       rest = {
         content: now.content.slice(sent.content.length).replace(/^\s+/, ""),
         headline: now.headline === sent.headline ? "" : now.headline,
@@ -764,7 +770,9 @@
       fill(form, {});
       clearDraft();
     } else {
-      if (rest) {
+      if (!rest) {
+        composer.posted = { id: data.update.id, revision: data.update.revision, sent: sent.photos, photos: data.update.photos };
+      } else {
         // Set field by field, not refilled: a photo added meanwhile may still be uploading.
         var content = form.fields.content;
         var typing = document.activeElement === content;
@@ -785,19 +793,91 @@
       composer.draftId = null;
       composer.failed = false;
       saveDraft();
-      message = "Posted. What you typed since is kept here.";
+      message = rest ? "Posted. What you typed since is kept here." : REWRITTEN_WHILE_POSTING;
     }
     if (entryEnded) message += " " + ENDED_NOTE;
     // Kept until the next post when it explains the box: not cleared by the keystrokes that made it true.
-    setStatus(form, message, { kind: "success", sticky: message !== "Posted." });
+    setStatus(form, message, {
+      kind: rest ? "success" : "warning",
+      sticky: message !== "Posted.",
+      applyEdit: !rest,
+    });
     // Ready for the next update, unless the author has moved on to another part of the desk meanwhile.
     var focused = document.activeElement;
     if (!focused || focused === document.body || form.element.contains(focused)) form.fields.content.focus();
   }
 
+  // Words added after what was sent, and nothing that was sent changed: a headline or
+  // correction typed into an empty field belongs to the next update.
+  function extendsSent(now, sent) {
+    return (
+      now.content.indexOf(sent.content) === 0 &&
+      (!sent.headline || now.headline === sent.headline) &&
+      (!sent.correction || now.correction === sent.correction)
+    );
+  }
+
+  function sentIndex(sentPhotos, photo) {
+    for (var index = 0; index < sentPhotos.length; index += 1) {
+      var gone = sentPhotos[index];
+      if ((gone.token && gone.token === photo.token) || (gone.id && gone.id === photo.id)) return index;
+    }
+    return -1;
+  }
+
+  // "Apply as an edit": the composer's words go into the editor of the update just posted,
+  // written against the revision that post made, and the composer is free for the next one.
+  function applyAsEdit() {
+    var form = composer.form;
+    var posted = composer.posted;
+    var record = posted && records[posted.id];
+    if (!record || record.gone || record.pendingDelete) {
+      composer.posted = null;
+      setStatus(form, "The update you posted is gone: press Post to post your text as a new one.", {
+        kind: "warning",
+        sticky: true,
+      });
+      return;
+    }
+    if (form.photos.some(isUploading)) {
+      setStatus(form, "A photo is still uploading: wait a moment, then apply your changes.", {
+        kind: "warning",
+        sticky: true,
+        applyEdit: true,
+      });
+      return;
+    }
+    if (record.editor && editChanged(record.editor)) {
+      setStatus(form, "That update is open in its editor with other changes: save or cancel them first.", {
+        kind: "warning",
+        sticky: true,
+        applyEdit: true,
+      });
+      record.editor.fields.content.focus();
+      return;
+    }
+    closeEditor(record);
+    var edit = values(form);
+    // The photos that went with the post are the update's own now: named by their ids.
+    edit.photos = edit.photos.map(function (photo) {
+      var made = posted.photos[sentIndex(posted.sent, photo)];
+      return made ? Object.assign({}, photo, { id: made.id, token: null, thumb: made.thumb }) : photo;
+    });
+    edit.revision = posted.revision;
+    composer.posted = null;
+    fill(form, {});
+    clearDraft();
+    setStatus(form, "", {});
+    openEditor(record, edit);
+    setStatus(record.editor, "Your changes to the update you posted: press Save to apply them.", {});
+    var content = record.editor.fields.content;
+    content.focus();
+    content.setSelectionRange(content.value.length, content.value.length);
+  }
+
   function setUpComposer() {
     var element = document.querySelector('.desk-composer .desk-form[data-prefix="composer"]');
-    composer = { draftId: null, failed: false };
+    composer = { draftId: null, failed: false, posted: null };
     composer.form = setUpForm(element, {
       submit: post,
       change: function (form) {
@@ -806,6 +886,7 @@
         if (form.status.classList.contains("is-success") && !form.status.dataset.sticky) setStatus(form, "");
       },
     });
+    element.querySelector(".desk-apply-edit").addEventListener("click", applyAsEdit);
     var draft = loadDraft();
     if (draft) {
       composer.draftId = draft.draft_id || null;
@@ -1180,12 +1261,14 @@
       }
       // An update not on the desk yet (older, or deleted) keeps its edit for a later load.
       if (!record || record.editor || !kept) return;
-      openEditor(record, kept);
+      openEditor(record, kept, true);
     });
   }
 
-  // kept: an unsaved edit restored after a reload; the composer keeps the focus then.
-  function openEditor(record, kept) {
+  // kept: what the editor starts with instead of the update, with the revision it was
+  // written against; restored: it is an unsaved edit back after a reload, and the
+  // composer keeps the focus.
+  function openEditor(record, kept, restored) {
     if (record.editor) return;
     var element = cloneWithPrefix("desk-form-template", "__prefix__", "edit-" + record.data.id);
     var form = setUpForm(element, { submit: saveEdit, change: keepEdit });
@@ -1195,6 +1278,7 @@
     form.revision = kept ? kept.revision : record.data.revision;
     record.editor = form;
     fill(form, kept || record.data);
+    if (kept) keepEdit(form);
     element.querySelector(".desk-cancel").addEventListener("click", function () {
       cancelEdit(record);
     });
@@ -1220,7 +1304,7 @@
     record.element.querySelector(".desk-update-view").hidden = true;
     record.element.querySelector(".desk-update-editor").appendChild(element);
     record.element.classList.add("is-editing");
-    if (kept) {
+    if (restored) {
       setStatus(form, "Restored your unsaved edit.", { kind: "warning", quiet: true });
       announce("Restored your unsaved edit of " + (record.data.headline || "the update of " + record.data.time_label) + ".");
     } else {
