@@ -487,7 +487,7 @@ def fresh(update):
 
 
 def serialize(update):
-    shown = update.shown_at()
+    shown, edited = update.shown_at(), update.edited_at()
     return {
         "id": update.pk,
         "version": update.version,
@@ -501,6 +501,10 @@ def serialize(update):
         "created": shown.iso,
         "time_label": shown.label,
         "time_title": shown.title,
+        # "Updated 10:42 PST", as readers see it (blog/live.py): None for an edit within the grace.
+        "edited": edited.iso if edited else None,
+        "edited_label": edited.label if edited else None,
+        "edited_title": edited.title if edited else None,
         "author": author_name(update.author) if update.author else None,
         "html": update.content_html,
         "photos": [

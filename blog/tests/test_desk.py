@@ -1,5 +1,6 @@
 """The live desk's endpoints: an author posts, fixes and illustrates, never loses a word nor posts twice."""
 
+import datetime as dt
 import io
 import json
 import uuid
@@ -10,6 +11,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from blog import desk
@@ -423,6 +425,32 @@ def test_the_stream_is_newest_first_with_what_editing_needs(author):
     assert stream["updates"][0]["version"] == LiveUpdate.objects.get(pk=newer.pk).version
     assert stream["cursor"] == entry.updates.get(pk=newer.pk).version
     assert stream["older"] is None
+
+
+def test_an_edit_after_the_grace_says_updated_as_readers_see_it(author, client):
+    entry = make_entry()
+    update = make_update(entry, content="12 regions", posted=timezone.now() - dt.timedelta(hours=1))
+    url = desk_url(entry, "update", update.pk)
+    body = {"content": "14 regions", "revision": update.revision}
+
+    saved = post(author, url, body).json()["update"]
+
+    feed = client.get(reverse("blog:entry_feed", args=[entry.slug])).json()["updates"][0]
+    assert saved["edited_label"] is not None
+    assert (saved["edited"], saved["edited_label"], saved["edited_title"]) == (
+        feed["edited"],
+        feed["edited_label"],
+        feed["edited_title"],
+    )
+    assert author.get(desk_url(entry)).json()["updates"][0]["edited_label"] == feed["edited_label"]
+
+
+def test_a_quick_fix_says_no_updated_on_the_desk_either(author):
+    entry = make_entry()
+    update = make_update(entry, content="Teh keynote")
+    body = {"content": "The keynote", "revision": update.revision}
+    saved = post(author, desk_url(entry, "update", update.pk), body).json()["update"]
+    assert (saved["edited"], saved["edited_label"], saved["edited_title"]) == (None, None, None)
 
 
 def test_the_stream_pages_back_with_before(author, monkeypatch):

@@ -6,6 +6,7 @@ keyboard and the mouse as an author would. The desk's page runs under its
 Content-Security-Policy, except where axe (an inline script) goes in.
 """
 
+import datetime as dt
 import re
 
 import pytest
@@ -13,6 +14,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from blog.models import KEY_EVENT_NEEDS_HEADLINE, LiveUpdate
@@ -971,6 +973,24 @@ def test_back_from_logging_in_again_the_desk_sends_what_was_waiting(page, live_s
 
     expect(stream_texts(page)).to_have_text(["Still typing."])
     expect(page.get_by_label("Update (markdown)")).to_have_value("")
+
+
+def test_a_late_edit_shows_updated_in_the_stream_as_readers_see_it(page, author):
+    entry = make_entry()
+    update = make_update(entry, content="12 regions", posted=timezone.now() - dt.timedelta(hours=1))
+    open_desk(page, entry)
+    item = stream_item(page, update)
+    expect(item.locator(".desk-update-edited")).to_be_hidden()
+
+    item.get_by_role("button", name="Edit").click()
+    item.get_by_label("Update (markdown)").fill("14 regions")
+    item.get_by_role("button", name="Save").click()
+    expect(item.locator(".desk-update-body")).to_have_text("14 regions")
+
+    update.refresh_from_db()
+    edited = update.edited_at()
+    expect(item.locator(".desk-update-meta")).to_contain_text(f"Updated {edited.label}")
+    expect(item.locator(".desk-update-edited time")).to_have_attribute("title", edited.title)
 
 
 def test_a_conflicting_edit_is_refused_with_the_authors_text_kept(page, author):

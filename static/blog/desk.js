@@ -946,6 +946,13 @@
     time.setAttribute("datetime", data.created);
     time.title = data.time_title;
     time.textContent = data.time_label;
+    // What readers see after a late edit, so the author sees it too.
+    var edited = element.querySelector(".desk-update-edited");
+    var editedTime = edited.querySelector("time");
+    editedTime.setAttribute("datetime", data.edited || "");
+    editedTime.title = data.edited_title || "";
+    editedTime.textContent = data.edited_label || "";
+    toggle(edited, Boolean(data.edited_label));
     toggle(element.querySelector(".desk-tag-key-event"), data.key_event);
     toggle(element.querySelector(".desk-tag-pinned"), data.pinned);
     var author = element.querySelector(".desk-update-author");
