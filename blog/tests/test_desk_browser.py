@@ -801,26 +801,83 @@ def test_an_editors_preview_shows_the_photos_the_update_has(page, author):
     expect(item.locator(".desk-preview-body img")).to_have_attribute("alt", "The stage, lit.")
 
 
-def test_a_post_refused_by_a_server_error_is_kept_and_sent_by_retry(page, author):
-    entry = make_entry()
-    open_desk(page, entry)
+def fail_posts_with(page, status, path="**/desk/updates.json"):
+    """Answer every POST to ``path`` with this server error; the rest goes through."""
     page.route(
-        "**/desk/updates.json",
+        path,
         lambda route: (
-            route.fulfill(status=503, json={"error": "Briefly unavailable."})
+            route.fulfill(status=status, json={"error": "Briefly unavailable."})
             if route.request.method == "POST"
             else route.continue_()
         ),
     )
+
+
+def test_a_post_refused_by_a_server_error_is_kept_and_sent_by_retry(page, author):
+    entry = make_entry()
+    open_desk(page, entry)
+    fail_posts_with(page, 503)
     page.get_by_label("Update (markdown)").fill("Kick-off.")
     page.keyboard.press("Control+Enter")
-    expect(composer(page).locator(".desk-status")).to_contain_text("Not sent")
+    expect(composer(page).locator(".desk-status-text")).to_have_text(
+        "Not sent — the server had a problem. It is kept here: press Retry to send it."
+    )
 
     page.unroute("**/desk/updates.json")
     composer(page).get_by_role("button", name="Retry").click()
 
     expect(stream_texts(page)).to_have_text(["Kick-off."])
     expect(page.get_by_label("Update (markdown)")).to_have_value("")
+
+
+def test_a_post_the_server_failed_before_a_reload_waits_for_retry_and_says_so(page, author):
+    entry = make_entry()
+    open_desk(page, entry)
+    fail_posts_with(page, 500)
+    page.get_by_label("Update (markdown)").fill("Kick-off.")
+    page.keyboard.press("Control+Enter")
+    expect(composer(page).locator(".desk-status")).to_contain_text("Not sent")
+    page.unroute("**/desk/updates.json")
+
+    page.reload()
+
+    expect(composer(page).locator(".desk-status-text")).to_have_text(
+        "Not sent before the page was reloaded — press Retry to send it."
+    )
+    expect(page.locator("#desk-stream-state")).to_have_text("")
+    assert not LiveUpdate.objects.filter(entry=entry).exists()
+    composer(page).get_by_role("button", name="Retry").click()
+    expect(stream_texts(page)).to_have_text(["Kick-off."])
+
+
+def test_an_edit_the_server_failed_says_so_and_to_press_retry(page, author):
+    update, item = editing(page, "12 regions")
+    fail_posts_with(page, 500, f"**/desk/updates/{update.pk}.json")
+    item.get_by_label("Update (markdown)").fill("14 regions")
+
+    item.get_by_role("button", name="Save").click()
+
+    expect(item.locator(".desk-status-text")).to_have_text(
+        "Not saved — the server had a problem. Your text is kept here: press Retry."
+    )
+    page.unroute(f"**/desk/updates/{update.pk}.json")
+    item.get_by_role("button", name="Retry").click()
+    expect(item.locator(".desk-update-body")).to_have_text("14 regions")
+
+
+def test_a_preview_the_server_failed_offers_no_retry_that_would_post(page, author):
+    entry = make_entry()
+    open_desk(page, entry)
+    fail_posts_with(page, 500, "**/desk/preview.json")
+    page.get_by_label("Update (markdown)").fill("Not ready to post.")
+
+    page.get_by_role("button", name="Preview").click()
+
+    expect(composer(page).locator(".desk-status-text")).to_have_text(
+        "No preview — the server had a problem. Try again in a moment."
+    )
+    expect(composer(page).get_by_role("button", name="Retry")).to_be_hidden()
+    assert not LiveUpdate.objects.filter(entry=entry).exists()
 
 
 def test_a_stale_security_token_is_renewed_from_the_cookie_and_the_post_goes(page, author):

@@ -614,7 +614,8 @@
         } else if (answer.status === 400) {
           showErrors(form, answer.data.fields, answer.data.error);
         } else {
-          failed(form, answer, "No preview");
+          // No Retry here: the form's Retry posts or saves, and a preview is neither.
+          failed(form, answer, "No preview", { retry: false });
         }
       },
       function () {
@@ -624,7 +625,10 @@
   }
 
   // What every form shows for an answer that is neither success nor a field error.
-  function failed(form, answer, what) {
+  // A server failure is retried by the author (Retry), not when the connection returns:
+  // the connection is fine. options.retry false: the form's Retry would not repeat this.
+  function failed(form, answer, what, options) {
+    var retry = !options || options.retry !== false;
     if (answer.status === 401) {
       sessionEnded = true;
       if (form.record) form.failed = true;
@@ -634,7 +638,8 @@
         retry: true,
       });
     } else if (isServerFailure(answer)) {
-      setStatus(form, what + " — the server had a problem.", { kind: "error", retry: true });
+      var next = retry ? " Your text is kept here: press Retry." : " Try again in a moment.";
+      setStatus(form, what + " — the server had a problem." + next, { kind: "error", retry: retry });
     } else {
       setStatus(form, answer.data.error || what + " (error " + answer.status + ").", { kind: "error" });
     }
@@ -680,13 +685,13 @@
     }
   }
 
-  function notSent(form, reason) {
+  // A post that got no answer goes again by itself once the connection is back (resend);
+  // one the server failed waits for Retry: the connection is fine, and the author decides.
+  function notSent(form, reason, serverFailed) {
     composer.failed = true;
     saveDraft();
-    setStatus(form, "Not sent — " + reason + ". It is kept here and goes when the connection is back.", {
-      kind: "error",
-      retry: true,
-    });
+    var next = serverFailed ? "It is kept here: press Retry to send it." : "It is kept here and goes when the connection is back.";
+    setStatus(form, "Not sent — " + reason + ". " + next, { kind: "error", retry: true });
   }
 
   function post(form) {
@@ -724,7 +729,7 @@
             saveDraft();
             setStatus(form, answer.data.error, { kind: "warning" });
           } else if (isServerFailure(answer)) {
-            notSent(form, "the server had a problem");
+            notSent(form, "the server had a problem", true);
           } else {
             composer.failed = answer.status === 401;
             saveDraft();
@@ -893,10 +898,12 @@
       composer.failed = Boolean(draft.failed);
       fill(composer.form, draft);
       if (composer.failed) {
-        setStatus(composer.form, "Not sent — your last post did not reach the desk. It is kept here.", {
-          kind: "error",
-          retry: true,
-        });
+        // Online, it waits for Retry; offline, it goes when the connection is back (resend).
+        var waiting =
+          navigator.onLine === false
+            ? "Not sent before the page was reloaded. It is kept here and goes when the connection is back."
+            : "Not sent before the page was reloaded — press Retry to send it.";
+        setStatus(composer.form, waiting, { kind: "error", retry: true });
       }
     }
     var content = composer.form.fields.content;
