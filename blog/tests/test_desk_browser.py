@@ -1097,6 +1097,42 @@ def test_live_coverage_ends_and_resumes_from_the_desk(page, author):
     assert entry.is_live
 
 
+def test_being_offline_is_said_at_the_top_until_the_connection_is_back(page, author):
+    entry = make_entry()
+    open_desk(page, entry)
+    region = page.locator('.desk-coverage [role="status"]')  # polite, and there before it speaks
+    expect(region).to_have_text("")
+
+    page.context.set_offline(True)
+
+    expect(page.locator(".desk-coverage").get_by_role("status")).to_have_text(
+        "Offline — posts wait and go when you are back online."
+    )
+    page.get_by_label("Update (markdown)").fill("Kick-off.")
+    page.keyboard.press("Control+Enter")
+    expect(composer(page).locator(".desk-status-text")).to_have_text(
+        "Not sent — you are offline. It is kept here and goes when the connection is back."
+    )
+
+    page.context.set_offline(False)
+
+    expect(region).to_have_text("")
+    expect(page.locator("#desk-offline")).to_be_hidden()
+    expect(stream_texts(page)).to_have_text(["Kick-off."])
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_offline_note_has_no_wcag_violations(page, author, scheme):
+    page.emulate_media(color_scheme=scheme)
+    open_desk(page, make_entry())
+    page.context.set_offline(True)
+    expect(page.locator("#desk-offline")).to_be_visible()
+
+    violations = axe_on_the_desk(page)
+
+    assert not violations, describe(violations)
+
+
 def test_older_updates_load_on_request(page, author, monkeypatch):
     monkeypatch.setattr("blog.desk.STREAM_SIZE", 2)
     entry = make_entry()
@@ -1130,6 +1166,10 @@ def test_the_desk_is_usable_on_a_phone(page, author):
     expect(page.get_by_label("Update (markdown)")).to_be_in_viewport()
     small = page.evaluate(SMALL_TARGETS)
     assert not small, f"touch targets under 44 px: {small}"
+    page.context.set_offline(True)
+    expect(page.locator("#desk-offline")).to_be_visible()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    page.context.set_offline(False)
 
     page.get_by_role("button", name="Delete").first.click()
     expect(page.get_by_role("dialog")).to_be_visible()

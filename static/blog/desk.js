@@ -32,6 +32,7 @@
   var endedAt = document.getElementById("desk-ended-at");
   var coverageButton = document.getElementById("desk-coverage-button");
   var dialog = document.getElementById("desk-confirm");
+  var offlineNote = document.getElementById("desk-offline");
 
   var FLAGS = ["key_event", "pinned"]; // set from the stream's buttons too, so never conflicting
   var records = {}; // update id -> {data, element, editor, pendingDelete}
@@ -1631,6 +1632,11 @@
     else schedulePoll();
   }
 
+  // Offline is said at the top, where the author looks before posting, not only after a post fails.
+  function showConnection() {
+    offlineNote.textContent = navigator.onLine === false ? "Offline — posts wait and go when you are back online." : "";
+  }
+
   // "Log in again" opens another tab; the author coming back to this one is the sign to try again.
   function backFromLogin() {
     if (!sessionEnded || document.visibilityState === "hidden") return;
@@ -1638,7 +1644,10 @@
     resend();
   }
 
+  window.addEventListener("online", showConnection);
+  window.addEventListener("offline", showConnection);
   window.addEventListener("online", resend);
+  showConnection();
   document.addEventListener("visibilitychange", backFromLogin);
   window.addEventListener("focus", backFromLogin);
   window.addEventListener("pagehide", sendPendingDeletes);
