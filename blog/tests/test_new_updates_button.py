@@ -51,6 +51,16 @@ TAKE_UNEXPECTED_SHIFTS = """() => new Promise(resolve => {
     }));
 })"""
 
+# Counts the page's calls to Element.animate: how live.js slides what a change moved.
+COUNT_SLIDES = """(() => {
+    window.slides = 0;
+    const animate = Element.prototype.animate;
+    Element.prototype.animate = function (...args) {
+        window.slides += 1;
+        return animate.apply(this, args);
+    };
+})()"""
+
 SCROLL_TO = """top => window.scrollTo(0, top ? 0 : document.documentElement.scrollHeight)"""
 
 
@@ -408,6 +418,44 @@ def test_button_shifts_no_layout_when_it_appears_and_is_pressed(page, feed, orde
     expect(page.locator(f"#update-{new.pk}")).to_be_focused()
 
     assert unexpected_shifts(page) == []
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_updates_inserted_where_the_reader_is_looking_shift_no_layout(page, settings, order):
+    # On the real clock: the page slides what a change moved (Element.animate), and a faked
+    # clock would let a headless browser paint its next frame only once the slide is over.
+    settings.LIVE_POLL_INTERVAL = 1
+    entry = long_entry(order)
+    page.add_init_script(OBSERVE_LAYOUT_SHIFTS)
+    page.goto(entry.get_absolute_url())
+    read_at_the_landing_end(page, order)
+    unexpected_shifts(page)
+
+    new = make_update(entry, content="Just in.")
+    expect(page.locator(f"#update-{new.pk}")).to_be_in_viewport()
+    assert unexpected_shifts(page) == []
+
+    # A correction makes it taller, its headline makes it a key event listed at the top.
+    new.headline = "Breaking"
+    new.key_event = True
+    new.correction = "Correction: it was the second song, not the first, that the band had never played live."
+    new.save()
+    expect(page.locator(f"#update-{new.pk} .update-correction")).to_be_visible()
+    expect(page.locator("#key-events")).to_contain_text("Breaking")
+    assert unexpected_shifts(page) == []
+
+
+def test_with_reduced_motion_live_changes_are_not_animated(page, settings):
+    settings.LIVE_POLL_INTERVAL = 1
+    page.emulate_media(reduced_motion="reduce")
+    page.add_init_script(COUNT_SLIDES)
+    entry = long_entry("newest")
+    page.goto(entry.get_absolute_url())
+
+    new = make_update(entry, content="Just in.")
+
+    expect(page.locator(f"#update-{new.pk}")).to_be_in_viewport()
+    assert page.evaluate("() => window.slides") == 0
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -457,8 +457,13 @@
       "scroll",
       function () {
         if (!held.length) return;
-        if (landingInView()) release(false);
-        else pointButton(); // scrolled past the landing end in one go (End, Home)
+        if (landingInView()) {
+          steadily(function () {
+            release(false);
+          });
+        } else {
+          pointButton(); // scrolled past the landing end in one go (End, Home)
+        }
       },
       { passive: true }
     );
@@ -601,6 +606,60 @@
     return added;
   }
 
+  // --- Live changes without jumps ---
+
+  // A live change moves what the reader is looking at: an update inserted above it, a
+  // correction that makes one taller, a new key event. The blocks on the screen slide from
+  // where they were to their new place (a FLIP animation of transform, which browsers do not
+  // count as a layout shift) instead of jumping. With reduced motion they move at once.
+  var SLIDE = { duration: 300, easing: "ease-out" };
+  var reducedMotion = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : { matches: true };
+
+  // The elements of the page from the body down to the updates: the ones that hold the
+  // stream are walked into, the rest (the header, the intro, each update) are not.
+  function walk(parent, visit) {
+    for (var element = parent.firstElementChild; element; element = element.nextElementSibling) {
+      visit(element);
+      if (holdsStream(element)) walk(element, visit);
+    }
+  }
+
+  function holdsStream(element) {
+    return element === container || element.contains(container);
+  }
+
+  function screenTops() {
+    var tops = new Map();
+    walk(document.body, function (element) {
+      var box = element.getBoundingClientRect();
+      if (!box.height || box.bottom <= 0 || box.top >= window.innerHeight) return;
+      if (getComputedStyle(element).position === "fixed") return; // the new-updates button
+      tops.set(element, box.top);
+    });
+    return tops;
+  }
+
+  function steadily(change) {
+    if (reducedMotion.matches || !Element.prototype.animate) return change();
+    var before = screenTops();
+    var result = change();
+    var after = new Map();
+    before.forEach(function (top, element) {
+      if (element.isConnected) after.set(element, element.getBoundingClientRect().top);
+    });
+    // Top down: each moves by what it moved less what the element holding it moves already.
+    (function slide(parent, carried) {
+      for (var element = parent.firstElementChild; element; element = element.nextElementSibling) {
+        var by = after.has(element) ? before.get(element) - after.get(element) - carried : 0;
+        // A transform would carry the fixed new-updates button along: its children slide instead.
+        if (Math.abs(by) < 1 || (newUpdatesButton && !newUpdatesButton.hidden && element.contains(newUpdatesButton))) by = 0;
+        else element.animate([{ transform: "translateY(" + by + "px)" }, { transform: "none" }], SLIDE);
+        if (holdsStream(element)) slide(element, carried + by);
+      }
+    })(document.body, 0);
+    return result;
+  }
+
   // --- What the reader is told ---
 
   function announce(added) {
@@ -695,7 +754,10 @@
 
   function handle(data) {
     retitle(data.entry.title);
-    announce(apply(data.updates));
+    var change = function () {
+      return apply(data.updates);
+    };
+    announce(data.updates.length || held.length ? steadily(change) : change());
     caughtUp = true;
     followEntryOrder(data.entry.order);
     cursor = data.cursor;
