@@ -160,8 +160,14 @@ def test_permalink_from_a_time_link_lands_on_the_update(page, feed):
     entry = make_entry()
     updates = fill(entry, 7)
     open_entry(page, entry)
+    # On the page already: the address bar shows its permalink, without a reload.
     page.locator(f"#update-{updates[6].pk} .update-time").click()
+    expect(page).to_have_url(re.compile(rf"/entries/{entry.slug}/updates/{updates[6].pk}/$"))
+
+    page.reload()  # or shared: the permalink redirects to the page that shows the update
+
     expect(page).to_have_url(re.compile(rf"/entries/{entry.slug}/#update-{updates[6].pk}$"))
+    expect(page.locator(f"#update-{updates[6].pk}")).to_be_in_viewport()
 
 
 def test_changes_to_updates_not_on_the_page_are_ignored(page, feed):

@@ -196,6 +196,37 @@ def test_an_edit_that_leaves_the_text_as_it_was_keeps_the_readers_selection(page
     assert page.evaluate("() => getSelection().toString()") == selected
 
 
+def test_a_key_event_on_the_page_is_reached_without_a_reload(page, feed):
+    entry = make_entry(order="oldest")
+    opening = make_update(entry, headline="Keynote starts", content="Lights down.", key_event=True)
+    for number in range(8):
+        make_update(entry, content=f"Slide {number}. " + "The speaker walks through the numbers. " * 12)
+    open_entry(page, entry)
+    page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight)")
+    page.evaluate("() => { window.sameDocument = true; }")
+
+    page.locator("#key-events").get_by_role("link", name=re.compile("Keynote starts")).click()
+
+    target = page.locator(f"#update-{opening.pk}")
+    expect(target).to_be_focused()
+    expect(target).to_be_in_viewport()
+    assert page.url.endswith(f"/entries/{entry.slug}/updates/{opening.pk}/")
+    assert page.evaluate("() => window.sameDocument"), "the page was loaded again"
+
+
+def test_a_permalink_to_an_update_not_on_the_page_is_followed(page, feed):
+    entry = make_entry(order="oldest")
+    make_update(entry, content="Doors open.")
+    open_entry(page, entry)
+    elsewhere = make_update(entry, headline="Result", content="Yes.", key_event=True)
+    next_poll(page, feed)
+    page.evaluate("(id) => document.getElementById('update-' + id).remove()", elsewhere.pk)
+
+    page.locator("#key-events").get_by_role("link", name=re.compile("Result")).click()
+
+    expect(page).to_have_url(re.compile(rf"/entries/{entry.slug}/#update-{elsewhere.pk}$"))
+
+
 def test_edited_update_changes_in_place(page, feed):
     entry = make_entry()
     update = make_update(entry, content="Doors open at eight.")

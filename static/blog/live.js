@@ -437,14 +437,40 @@
     });
     redivide();
     if (emptyNote) emptyNote.hidden = true;
-    if (!moveReader) return;
-    var first = firstInDocument(elements);
-    first.tabIndex = -1;
+    if (moveReader) takeReaderTo(firstInDocument(elements));
+  }
+
+  // Scrolls to an update and gives it keyboard and screen-reader focus.
+  function takeReaderTo(update) {
+    update.tabIndex = -1;
     // From its day's divider when one stands before it: the reader sees which day they landed on.
-    var above = first.previousElementSibling;
+    var above = update.previousElementSibling;
     var divider = above && above.classList.contains("date-divider") ? above : null;
-    (divider || first).scrollIntoView({ block: "start" });
-    first.focus({ preventScroll: true });
+    (divider || update).scrollIntoView({ block: "start" });
+    update.focus({ preventScroll: true });
+  }
+
+  // --- Permalinks to updates on this page: no reload ---
+
+  // A key event, the pinned post's time or an update's time links to the update's permalink,
+  // which redirects to the page that shows it. When that is this page, the reader is taken
+  // there without a reload, which would lose the earlier updates they loaded and their place;
+  // the address bar shows the permalink, to share or to reload. A click that opens a new tab
+  // or window is the browser's.
+  var PERMALINKS = new URL(permalink(0), window.location.href).pathname.replace(/0\/$/, ""); // .../updates/
+
+  function setUpPermalinks() {
+    document.addEventListener("click", function (event) {
+      if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+      var link = event.target.closest ? event.target.closest("a[href]") : null;
+      var path = link && link.origin === window.location.origin ? link.pathname : "";
+      var match = path.indexOf(PERMALINKS) === 0 && /^(\d+)\/$/.exec(path.slice(PERMALINKS.length));
+      var update = match && document.getElementById("update-" + match[1]);
+      if (!update || update.parentNode !== container) return;
+      event.preventDefault();
+      if (link.href !== window.location.href) history.pushState(null, "", link.href);
+      takeReaderTo(update);
+    });
   }
 
   function setUpNewUpdatesButton() {
@@ -901,6 +927,7 @@
   setUpOrderToggle();
   setUpShowMore();
   setUpNewUpdatesButton();
+  setUpPermalinks();
   // A page served from a cache may be a minute old: catch up at once.
   poll();
 })();
