@@ -14,7 +14,7 @@ from the request, and every time carries its UTC offset.
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 
 from django.conf import settings
@@ -32,6 +32,8 @@ UPDATES = 50
 HEADLINE_LENGTH = 110
 # The entry's `image`: its latest photos, newest first, at most this many.
 ENTRY_IMAGES = 3
+# X (Twitter) reads at most 420 characters of an image's description; Open Graph names no limit.
+PREVIEW_ALT_LENGTH = 420
 # The site's own images (static/): the publisher's logo when SITE_LOGO_URL is
 # unset, and the link preview of a page without a photo, at the size
 # summary_large_image cards show (1.91:1).
@@ -59,6 +61,7 @@ class Image:
     width: int
     height: int
     alt: str
+    caption: str = ""
 
 
 class _Reader(HTMLParser):
@@ -69,6 +72,7 @@ class _Reader(HTMLParser):
         self.text = []
         self.images = []
         self._figure = None
+        self._caption = None  # the words of a figure's caption, while in it (not its credit)
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -80,6 +84,11 @@ class _Reader(HTMLParser):
             self._figure.update(
                 width=attrs.get("width"), height=attrs.get("height"), alt=attrs.get("alt") or ""
             )
+        elif self._figure is not None and tag == "figcaption":
+            self._caption = []
+        elif self._caption is not None and "photo-credit" in (attrs.get("class") or "").split():
+            self._figure["caption"] = " ".join("".join(self._caption).split())
+            self._caption = None
         elif tag in _BLOCKS:
             self.text.append("\n")
 
@@ -92,13 +101,19 @@ class _Reader(HTMLParser):
             figure, self._figure = self._figure, None
             if figure.get("url"):
                 width, height = int(figure.get("width") or 0), int(figure.get("height") or 0)
-                self.images.append(Image(absolute_url(figure["url"]), width, height, figure.get("alt", "")))
+                image = Image(absolute_url(figure["url"]), width, height, figure.get("alt", ""))
+                self.images.append(replace(image, caption=figure.get("caption", "")))
+        elif tag == "figcaption" and self._caption is not None:
+            self._figure["caption"] = " ".join("".join(self._caption).split())
+            self._caption = None
         elif tag in _BLOCKS:
             self.text.append("\n")
 
     def handle_data(self, data):
         if self._figure is None:
             self.text.append(data)
+        elif self._caption is not None:
+            self._caption.append(data)
 
 
 def read(html):
@@ -152,14 +167,15 @@ class ReadUpdate:
         """Its title everywhere it is read away from the page (structured data, the Atom feed).
 
         Its headline; else its first sentence; else, for a photo alone, the
-        photo's description; else its time.
+        photo's caption, written to be read, or its description, written for
+        those who cannot see it; else its time.
         """
         if self.update.headline:
             return self.update.headline
         if self.text:
             return first_sentence(self.text)
-        if self.images and self.images[0].alt:
-            return Truncator(self.images[0].alt).chars(HEADLINE_LENGTH)
+        if self.images and (self.images[0].caption or self.images[0].alt):
+            return first_sentence(self.images[0].caption or self.images[0].alt)
         return f"Update at {self.update.shown_at().label}"
 
     @property
@@ -212,7 +228,10 @@ def live_blog_posting(entry, updates):
         "coverageEndTime": iso(entry.ended, entry) if entry.ended else None,
         "author": authors(updates),
         "publisher": publisher(),
-        "image": [image.url for read_update in updates for image in read_update.images][:ENTRY_IMAGES],
+        # dict: a photo posted twice (the same file) is listed once.
+        "image": list(dict.fromkeys(image.url for read_update in updates for image in read_update.images))[
+            :ENTRY_IMAGES
+        ],
         "liveBlogUpdate": [blog_posting(read_update) for read_update in updates[:UPDATES]],
     }
     return {name: value for name, value in posting.items() if value}
@@ -245,6 +264,8 @@ def json_ld(data):
 def entry_preview(entry, updates):
     """What the entry page's Open Graph and Twitter card tags say (templates/blog/_link_preview.html)."""
     image = next((image for read_update in updates for image in read_update.images), None)
+    if image:
+        image = replace(image, alt=Truncator(image.alt).chars(PREVIEW_ALT_LENGTH))
     return {
         "type": "article",
         "title": entry.title,

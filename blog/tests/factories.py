@@ -37,11 +37,11 @@ def make_update(entry=None, **fields):
 NO_PHOTOS = {"photos-TOTAL_FORMS": "0", "photos-INITIAL_FORMS": "0"}
 
 
-def attach_photo(update, width=1600, height=1200, alt="The stage from row three."):
+def attach_photo(update, width=1600, height=1200, alt="The stage from row three.", **fields):
     """Attach a generated photo to ``update``, as the admin does, and render the update again."""
     image = io.BytesIO()
     Image.new("RGB", (width, height), (200, 60, 30)).save(image, "JPEG")
-    photo = Photo(update=update, alt=alt)
+    photo = Photo(update=update, alt=alt, **fields)
     photo.use(photos.process(File(image, name="stage.jpg")))
     photo.save()
     update.save()

@@ -91,6 +91,19 @@ def test_an_entry_with_photos_is_previewed_with_its_latest_photo(client, setting
     assert named_meta(html, "twitter:image:alt") == ["The crowd cheers the first result."]
 
 
+def test_a_long_photo_description_is_cut_for_the_preview(client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    entry = election()
+    described = "The hall from the balcony: " + "rows of delegates holding up their state's sign, " * 40
+    attach_photo(make_update(entry, content="The hall."), alt=described)
+    html = served(client, entry.get_absolute_url())
+    graph = open_graph(html)
+    assert len(graph["og:image:alt"]) == 420  # what X reads at most
+    assert graph["og:image:alt"].startswith("The hall from the balcony: rows of delegates")
+    assert graph["og:image:alt"].endswith("…")
+    assert named_meta(html, "twitter:image:alt") == [graph["og:image:alt"]]
+
+
 def test_the_modified_time_is_the_entrys_last_change(client):
     entry = election()
     make_update(entry, content="14 regions.", created=START)

@@ -251,6 +251,29 @@ def test_photos_are_the_images_of_their_update_and_of_the_entry(client, settings
     assert with_text["articleBody"] == "The stage."
 
 
+def test_a_photo_alone_is_headed_by_its_caption_rather_than_its_description(client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    entry = election()
+    photo_alone = make_update(entry, content="")
+    attach_photo(
+        photo_alone,
+        alt="A tall green slide with a yellow oval and the words 'Ship it' in white.",
+        caption="The slide of the morning: ship it. The room laughs.",
+        credit="Ada Lovelace",
+    )
+    (posting,) = posting_of(client, entry)["liveBlogUpdate"]
+    assert posting["headline"] == "The slide of the morning: ship it."
+
+
+def test_the_same_photo_in_two_updates_is_one_image_of_the_entry(client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    entry = election()
+    first = attach_photo(make_update(entry, content="The stage.", created=START))
+    again = attach_photo(make_update(entry, content="The stage again.", created=START + timedelta(minutes=1)))
+    assert first.variants == again.variants  # the same file, stored once
+    assert posting_of(client, entry)["image"] == [f"{SITE}/media/{first.variants[-1]['name']}"]
+
+
 def test_an_entry_without_photos_has_no_image(client):
     entry = election()
     make_update(entry, content="Words only.")
