@@ -75,5 +75,7 @@ class LocalTime:
 
     @cached_property
     def title(self):
-        """The full date and zone, for the time element's tooltip."""
+        """The full date and zone, for the time element's tooltip: the zone's name once, not "UTC (UTC)"."""
+        if zone_abbreviation(self.moment) == self.zone_name:
+            return f"{self.day_label}, {self.zoned_clock}"
         return f"{self.day_label}, {self.zoned_clock} ({self.zone_name})"

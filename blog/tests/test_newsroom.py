@@ -2,6 +2,7 @@
 
 import datetime as dt
 from http import HTTPStatus
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -13,6 +14,7 @@ from blog.live import changes_since
 from blog.models import KEY_EVENT_NEEDS_HEADLINE, Entry, LiveUpdate
 from blog.tests.factories import make_entry, make_update, make_user
 from blog.tests.test_feed import poll
+from blog.times import LocalTime
 
 pytestmark = pytest.mark.django_db
 
@@ -288,6 +290,15 @@ def test_an_edit_on_another_day_than_its_update_says_which_day_in_page_and_feed(
     LiveUpdate.objects.filter(pk=update.pk).update(edited=edited)
     assert feed_item(client, entry, update)["edited_label"] == label
     assert f">{label}</time></span>" in page(client, entry)
+
+
+def test_a_times_title_names_a_zone_called_by_its_abbreviation_once():
+    moment = dt.datetime(2026, 11, 3, 23, 30, tzinfo=dt.UTC)
+    assert LocalTime.of(moment, ZoneInfo("UTC")).title == "Tuesday 3 November 2026, 23:30 UTC"
+    assert (
+        LocalTime.of(moment, ZoneInfo("Europe/London")).title
+        == "Tuesday 3 November 2026, 23:30 GMT (Europe/London)"
+    )
 
 
 def test_the_title_of_an_edit_on_another_day_says_its_date_once():
