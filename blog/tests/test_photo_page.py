@@ -75,3 +75,15 @@ def test_a_reader_without_javascript_sees_the_photo_with_its_description(browser
     expect(image).to_have_js_property("complete", True)
     assert image.evaluate("img => img.naturalWidth") > 0
     context.close()
+
+
+@pytest.mark.parametrize("browser_context_args", [{"viewport": {"width": 1280, "height": 800}}])
+def test_a_portrait_photo_fits_the_screen_at_its_own_shape(page, live_server):
+    entry = make_entry()
+    attach_photo(make_update(entry, content="The speaker, from the front row."), width=1200, height=1800)
+    page.goto(live_server.url + entry.get_absolute_url())
+
+    image = page.locator("figure.update-photo img")
+
+    assert image.bounding_box()["height"] <= 0.8 * 800 + 1
+    assert image.evaluate("image => getComputedStyle(image).objectFit") == "contain"  # whole, not cropped
