@@ -1222,6 +1222,7 @@ def test_the_desk_has_no_wcag_violations(page, author, scheme, blocked):
     attach_photo(update, alt="Queues outside the school.")
     make_update(entry, content="Doors open.", correction="Correction: at eight, not nine.")
     make_update(entry, content="The slides are [on the conference site](https://example.com/slides) now.")
+    make_update(entry, content="> We ship when it is ready, not before.\n\nThe keynote's line of the day.")
     open_desk(page, entry)
     page.evaluate(GIVE_PHOTO, ['.desk-composer form[data-prefix="composer"]', "drop"])
     expect(composer(page).locator(".desk-photo-progress")).to_be_hidden()
