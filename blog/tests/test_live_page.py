@@ -214,6 +214,32 @@ def test_a_key_event_on_the_page_is_reached_without_a_reload(page, feed):
     assert page.evaluate("() => window.sameDocument"), "the page was loaded again"
 
 
+def test_the_update_a_link_led_to_is_the_one_highlighted(page, feed):
+    entry = make_entry(order="oldest", ended=timezone.now())
+    opening = make_update(entry, headline="Keynote starts", content="Lights down.", key_event=True)
+    result = make_update(entry, headline="Result", content="Yes.", key_event=True)
+    page.goto(opening.get_absolute_url())  # redirected to #update-<id>: the opening is the :target
+    background = "id => getComputedStyle(document.getElementById('update-' + id)).backgroundColor"
+    highlighted = page.evaluate(background, opening.pk)
+    assert highlighted != "rgba(0, 0, 0, 0)"
+
+    page.locator("#key-events").get_by_role("link", name=re.compile("Result")).click()
+
+    expect(page.locator(f"#update-{result.pk}")).to_be_focused()
+    assert page.evaluate(background, result.pk) == highlighted
+    assert page.evaluate(background, opening.pk) == "rgba(0, 0, 0, 0)"
+
+
+def test_skipping_to_the_content_highlights_no_part_of_the_page(page, feed):
+    entry = make_entry(ended=timezone.now())
+    make_update(entry, content="Lights down.")
+    page.goto(entry.get_absolute_url() + "#main")
+
+    assert page.evaluate("() => getComputedStyle(document.getElementById('main')).backgroundColor") == (
+        "rgba(0, 0, 0, 0)"
+    )
+
+
 def test_a_permalink_to_an_update_not_on_the_page_is_followed(page, feed):
     entry = make_entry(order="oldest")
     make_update(entry, content="Doors open.")

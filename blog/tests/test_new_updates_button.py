@@ -445,6 +445,51 @@ def test_updates_inserted_where_the_reader_is_looking_shift_no_layout(page, sett
     assert unexpected_shifts(page) == []
 
 
+@pytest.mark.parametrize("listed", [2, 6], ids=["box-grows", "oldest-folds-away"])
+def test_a_new_key_event_moves_the_rows_of_the_key_events_box_without_a_jump(page, settings, listed):
+    settings.LIVE_POLL_INTERVAL = 1
+    entry = long_entry("newest")
+    for number in range(1, listed + 1):
+        make_update(entry, headline=f"Result {number} declared", content="Counted.", key_event=True)
+    page.add_init_script(OBSERVE_LAYOUT_SHIFTS)
+    page.goto(entry.get_absolute_url())
+    expect(page.locator("#key-events")).to_be_in_viewport()
+    unexpected_shifts(page)
+
+    make_update(entry, headline="Turnout record", content="The highest since 1992.", key_event=True)
+
+    expect(page.locator("#key-events li").first).to_contain_text("Turnout record")
+    assert unexpected_shifts(page) == []
+
+
+# Records the background each element has as it starts to slide.
+RECORD_SLIDING_BACKGROUNDS = """(() => {
+    window.slidingBackgrounds = [];
+    const animate = Element.prototype.animate;
+    Element.prototype.animate = function (...args) {
+        const animation = animate.apply(this, args);
+        window.slidingBackgrounds.push(getComputedStyle(this).backgroundColor);
+        return animation;
+    };
+})()"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_what_slides_covers_what_appeared_where_it_was_instead_of_drawing_over_it(page, settings, scheme):
+    settings.LIVE_POLL_INTERVAL = 1
+    page.emulate_media(color_scheme=scheme)
+    page.add_init_script(RECORD_SLIDING_BACKGROUNDS)
+    entry = long_entry("newest")
+    page.goto(entry.get_absolute_url())
+
+    new = make_update(entry, content="Just in.")
+
+    expect(page.locator(f"#update-{new.pk}")).to_be_in_viewport()
+    backgrounds = page.evaluate("() => window.slidingBackgrounds")
+    assert backgrounds, "nothing slid"
+    assert [colour for colour in backgrounds if not colour.startswith("rgb(")] == []
+
+
 def test_with_reduced_motion_live_changes_are_not_animated(page, settings):
     settings.LIVE_POLL_INTERVAL = 1
     page.emulate_media(reduced_motion="reduce")

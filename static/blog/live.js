@@ -470,7 +470,18 @@
       event.preventDefault();
       if (link.href !== window.location.href) history.pushState(null, "", link.href);
       takeReaderTo(update);
+      markTarget(update);
     });
+  }
+
+  // The update a link led to is highlighted, as :target highlights the one the page opened at;
+  // history.pushState does not move :target, so the page's own highlight stands in for it.
+  function markTarget(update) {
+    Array.prototype.forEach.call(container.querySelectorAll(":scope > .is-target"), function (other) {
+      other.classList.remove("is-target");
+    });
+    container.classList.add("has-own-target");
+    update.classList.add("is-target");
   }
 
   function setUpNewUpdatesButton() {
@@ -641,17 +652,20 @@
   var SLIDE = { duration: 300, easing: "ease-out" };
   var reducedMotion = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : { matches: true };
 
-  // The elements of the page from the body down to the updates: the ones that hold the
-  // stream are walked into, the rest (the header, the intro, each update) are not.
+  // The elements of the page from the body down to the blocks a change moves: whatever holds
+  // the stream, and the rows of the key events box and the pinned box, are walked into; the
+  // rest (the header, the intro, each update, each key event) are blocks and are not.
   function walk(parent, visit) {
     for (var element = parent.firstElementChild; element; element = element.nextElementSibling) {
       visit(element);
-      if (holdsStream(element)) walk(element, visit);
+      if (holdsBlocks(element)) walk(element, visit);
     }
   }
 
-  function holdsStream(element) {
-    return element === container || element.contains(container);
+  function holdsBlocks(element) {
+    if (element.contains(container)) return true;
+    if (keyEvents && keyEvents.contains(element)) return element.tagName !== "LI";
+    return Boolean(pinned && pinned.contains(element) && !isUpdate(element));
   }
 
   function screenTops() {
@@ -665,22 +679,44 @@
     return tops;
   }
 
+  // A sliding block starts where it was, over what the change put there (a new update, a
+  // correction): painted on the background it sits on, it covers that until it has slid
+  // past, instead of its text being drawn across the other's.
+  function backdrop(element) {
+    for (; element; element = element.parentElement) {
+      var colour = getComputedStyle(element).backgroundColor;
+      if (/^rgb\(/.test(colour)) return colour; // opaque; a fading highlight is rgba()
+    }
+    return "Canvas";
+  }
+
   function steadily(change) {
     if (reducedMotion.matches || !Element.prototype.animate) return change();
     var before = screenTops();
     var result = change();
     var after = new Map();
     before.forEach(function (top, element) {
-      if (element.isConnected) after.set(element, element.getBoundingClientRect().top);
+      var box = element.getBoundingClientRect();
+      if (box.height) after.set(element, box.top); // gone, or folded away into "Show all": no slide
     });
     // Top down: each moves by what it moved less what the element holding it moves already.
     (function slide(parent, carried) {
       for (var element = parent.firstElementChild; element; element = element.nextElementSibling) {
         var by = after.has(element) ? before.get(element) - after.get(element) - carried : 0;
         // A transform would carry the fixed new-updates button along: its children slide instead.
-        if (Math.abs(by) < 1 || (newUpdatesButton && !newUpdatesButton.hidden && element.contains(newUpdatesButton))) by = 0;
-        else element.animate([{ transform: "translateY(" + by + "px)" }, { transform: "none" }], SLIDE);
-        if (holdsStream(element)) slide(element, carried + by);
+        if (Math.abs(by) < 1 || (newUpdatesButton && !newUpdatesButton.hidden && element.contains(newUpdatesButton))) {
+          by = 0;
+        } else {
+          var background = backdrop(element);
+          element.animate(
+            [
+              { transform: "translateY(" + by + "px)", backgroundColor: background },
+              { transform: "none", backgroundColor: background },
+            ],
+            SLIDE
+          );
+        }
+        if (holdsBlocks(element)) slide(element, carried + by);
       }
     })(document.body, 0);
     return result;
