@@ -75,7 +75,11 @@ class LocalTime:
 
     @cached_property
     def title(self):
-        """The full date and zone, for the time element's tooltip: the zone's name once, not "UTC (UTC)"."""
-        if zone_abbreviation(self.moment) == self.zone_name:
+        """The full date and zone, for the time element's tooltip: the zone's name once, not "UTC (UTC)".
+
+        An Etc/ zone is a fixed offset that the abbreviation already says, and its name
+        would mislead: Etc/GMT+3 is UTC-3 (POSIX turns the sign around).
+        """
+        if zone_abbreviation(self.moment) == self.zone_name or self.zone_name.startswith("Etc/"):
             return f"{self.day_label}, {self.zoned_clock}"
         return f"{self.day_label}, {self.zoned_clock} ({self.zone_name})"

@@ -292,13 +292,15 @@ def test_an_edit_on_another_day_than_its_update_says_which_day_in_page_and_feed(
     assert f">{label}</time></span>" in page(client, entry)
 
 
-def test_a_times_title_names_a_zone_called_by_its_abbreviation_once():
+def test_a_times_title_names_a_zone_once_and_a_fixed_offset_by_its_offset_alone():
     moment = dt.datetime(2026, 11, 3, 23, 30, tzinfo=dt.UTC)
     assert LocalTime.of(moment, ZoneInfo("UTC")).title == "Tuesday 3 November 2026, 23:30 UTC"
     assert (
         LocalTime.of(moment, ZoneInfo("Europe/London")).title
         == "Tuesday 3 November 2026, 23:30 GMT (Europe/London)"
     )
+    assert LocalTime.of(moment, ZoneInfo("Etc/UTC")).title == "Tuesday 3 November 2026, 23:30 UTC"
+    assert LocalTime.of(moment, ZoneInfo("Etc/GMT+3")).title == "Tuesday 3 November 2026, 20:30 UTC-3"
 
 
 def test_the_title_of_an_edit_on_another_day_says_its_date_once():
