@@ -229,6 +229,12 @@ def test_the_update_a_link_led_to_is_the_one_highlighted(page, feed):
     assert page.evaluate(background, result.pk) == highlighted
     assert page.evaluate(background, opening.pk) == "rgba(0, 0, 0, 0)"
 
+    page.go_back()  # to the page as it opened, at #update-<opening>
+
+    expect(page).to_have_url(re.compile(rf"#update-{opening.pk}$"))
+    assert page.evaluate(background, opening.pk) == highlighted
+    assert page.evaluate(background, result.pk) == "rgba(0, 0, 0, 0)"
+
 
 def test_skipping_to_the_content_highlights_no_part_of_the_page(page, feed):
     entry = make_entry(ended=timezone.now())

@@ -463,15 +463,27 @@
     document.addEventListener("click", function (event) {
       if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
       var link = event.target.closest ? event.target.closest("a[href]") : null;
-      var path = link && link.origin === window.location.origin ? link.pathname : "";
-      var match = path.indexOf(PERMALINKS) === 0 && /^(\d+)\/$/.exec(path.slice(PERMALINKS.length));
-      var update = match && document.getElementById("update-" + match[1]);
-      if (!update || update.parentNode !== container) return;
+      var update = link && link.origin === window.location.origin ? linkedUpdate(link) : null;
+      if (!update) return;
       event.preventDefault();
       if (link.href !== window.location.href) history.pushState(null, "", link.href);
       takeReaderTo(update);
       markTarget(update);
     });
+    // Back and Forward restore the place (the browser's scroll restoration); the highlight
+    // follows the address: the permalink's update, or the #update-<id> the page opened at.
+    window.addEventListener("popstate", function () {
+      markTarget(linkedUpdate(window.location));
+    });
+  }
+
+  // The update on this page that a link or the address leads to, if any.
+  function linkedUpdate(location) {
+    var path = location.pathname;
+    var match = path.indexOf(PERMALINKS) === 0 && /^(\d+)\/$/.exec(path.slice(PERMALINKS.length));
+    var id = match ? match[1] : (/^#update-(\d+)$/.exec(location.hash) || [])[1];
+    var update = id && document.getElementById("update-" + id);
+    return update && update.parentNode === container ? update : null;
   }
 
   // The update a link led to is highlighted, as :target highlights the one the page opened at;
@@ -481,7 +493,7 @@
       other.classList.remove("is-target");
     });
     container.classList.add("has-own-target");
-    update.classList.add("is-target");
+    if (update) update.classList.add("is-target");
   }
 
   function setUpNewUpdatesButton() {
