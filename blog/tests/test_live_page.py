@@ -236,6 +236,23 @@ def test_the_update_a_link_led_to_is_the_one_highlighted(page, feed):
     assert page.evaluate(background, result.pk) == "rgba(0, 0, 0, 0)"
 
 
+def test_an_update_that_arrived_live_is_highlighted_when_a_link_leads_to_it(page, feed):
+    page.emulate_media(reduced_motion="reduce")  # the arrival's highlight goes without a fade
+    entry = make_entry(order="oldest")
+    make_update(entry, content="Doors open.")
+    open_entry(page, entry)
+    result = make_update(entry, headline="Result", content="Yes.", key_event=True)
+    next_poll(page, feed)
+    page.clock.run_for(5000)
+    arrived = page.locator(f"#update-{result.pk}")
+    expect(arrived).to_have_css("background-color", "rgba(0, 0, 0, 0)")
+
+    page.locator("#key-events").get_by_role("link", name=re.compile("Result")).click()
+
+    expect(arrived).to_be_focused()
+    expect(arrived).not_to_have_css("background-color", "rgba(0, 0, 0, 0)")
+
+
 def test_skipping_to_the_content_highlights_no_part_of_the_page(page, feed):
     entry = make_entry(ended=timezone.now())
     make_update(entry, content="Lights down.")

@@ -493,7 +493,9 @@
       other.classList.remove("is-target");
     });
     container.classList.add("has-own-target");
-    if (update) update.classList.add("is-target");
+    if (!update) return;
+    update.classList.remove("is-new", "is-settled"); // an arrival's fading highlight gives way
+    update.classList.add("is-target");
   }
 
   function setUpNewUpdatesButton() {
