@@ -933,14 +933,16 @@ def test_a_file_that_is_not_an_image_is_named_and_refused(page, author):
 def test_a_phone_is_not_told_to_drop_or_paste_photos(page, author):
     open_desk(page, make_entry())
     assert page.evaluate("() => matchMedia('(pointer: coarse)').matches")
-    expect(composer(page).locator(".desk-help")).not_to_contain_text("drop", use_inner_text=True)
+    help_text = composer(page).locator(".desk-help")
+    expect(help_text).not_to_contain_text("drop", use_inner_text=True)
+    expect(help_text).to_contain_text(re.compile(r"^Add photos\s+Each needs a description"), use_inner_text=True)
     expect(composer(page).locator(".desk-file")).to_be_visible()
 
 
 def test_a_computer_is_told_photos_can_be_dropped_or_pasted(page, author):
     open_desk(page, make_entry())
     expect(composer(page).locator(".desk-help")).to_contain_text(
-        "or drop or paste them here", use_inner_text=True
+        "Add photos or drop or paste them here. Each needs a description", use_inner_text=True
     )
     expect(page.get_by_label("Headline")).to_be_visible()
     expect(composer(page).locator('label[for="composer-headline"]')).to_have_text(
