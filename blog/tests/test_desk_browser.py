@@ -935,7 +935,9 @@ def test_a_phone_is_not_told_to_drop_or_paste_photos(page, author):
     assert page.evaluate("() => matchMedia('(pointer: coarse)').matches")
     help_text = composer(page).locator(".desk-help")
     expect(help_text).not_to_contain_text("drop", use_inner_text=True)
-    expect(help_text).to_contain_text(re.compile(r"^Add photos\s+Each needs a description"), use_inner_text=True)
+    expect(help_text).to_contain_text(
+        re.compile(r"^Add photos\s+Each needs a description"), use_inner_text=True
+    )
     expect(composer(page).locator(".desk-file")).to_be_visible()
 
 
