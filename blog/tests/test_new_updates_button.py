@@ -62,6 +62,7 @@ COUNT_SLIDES = """(() => {
 })()"""
 
 SCROLL_TO = """top => window.scrollTo(0, top ? 0 : document.documentElement.scrollHeight)"""
+ARROW = "button => getComputedStyle(button, '::before').content"
 
 
 @pytest.fixture
@@ -124,6 +125,31 @@ def test_update_arriving_while_the_landing_end_is_in_view_is_inserted_directly(p
 
 
 @pytest.mark.parametrize("order", ORDERS)
+def test_an_update_that_would_land_in_the_screens_last_pixels_is_held(page, feed, order):
+    # A long intro: newest first, the stream's top can sit at the screen's bottom edge.
+    entry = long_entry(order, body="\n\n".join(f"Paragraph {number}. {FILLER}" for number in range(4)))
+    open_entry(page, entry)
+    page.evaluate(
+        """newestFirst => {
+            const box = document.getElementById('live-updates').getBoundingClientRect();
+            const edge = (newestFirst ? box.top : box.bottom) + window.scrollY;
+            window.scrollTo(0, edge - window.innerHeight + 20);
+        }""",
+        order == "newest",
+    )
+    scrolled = page.evaluate("() => window.scrollY")
+
+    new = make_update(entry, content="Just in.")
+    next_poll(page, feed)
+
+    button = new_updates_button(page)
+    expect(button).to_have_text("1 new update")
+    assert "\u2193" in button.evaluate(ARROW), "the arrow points away from the update"
+    expect(page.locator(f"#update-{new.pk}")).to_have_count(0)
+    assert page.evaluate("() => window.scrollY") == scrolled, "the reader was moved"
+
+
+@pytest.mark.parametrize("order", ORDERS)
 def test_updates_arriving_out_of_view_are_held_behind_a_button_that_counts_them(page, feed, order):
     entry = long_entry(order)
     open_entry(page, entry)
@@ -161,9 +187,6 @@ def test_a_back_dated_update_goes_in_at_its_place_and_only_new_ones_are_held(pag
     expect(page.locator(f"#update-{back_dated.pk}")).to_be_in_viewport()
     expect(new_updates_button(page)).to_have_text("1 new update")
     expect(page.locator(f"#update-{new.pk}")).to_have_count(0)
-
-
-ARROW = "button => getComputedStyle(button, '::before').content"
 
 
 def test_button_points_down_to_a_newest_first_stream_that_starts_below_the_screen(page, feed):

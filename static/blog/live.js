@@ -354,18 +354,24 @@
     return count === 1 ? "1 new update" : count + " new updates";
   }
 
-  // New updates land at the top newest first, at the bottom oldest first.
+  // New updates land at the top newest first, at the bottom oldest first. That end is in view
+  // when an update landing there would show at least its time and first lines: an edge in the
+  // screen's last few pixels is not, or the updates would land out of sight with no button. At
+  // the very end of the page, the reader has gone as far as the page goes, and updates come in.
+  var LANDING_ROOM = 96; // px
   function landingInView() {
     var box = container.getBoundingClientRect();
     var edge = newestFirst ? box.top : box.bottom;
-    return edge >= 0 && edge <= window.innerHeight;
+    if (edge < 0 || edge > window.innerHeight) return false;
+    var atPageEnd = window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 1;
+    return edge <= window.innerHeight - LANDING_ROOM || (!newestFirst && atPageEnd);
   }
 
   // Whether the end new updates land at is below the screen (a reader above the stream, or
   // reading oldest first) rather than above it: not the order alone.
   function landingBelow() {
     var box = container.getBoundingClientRect();
-    return (newestFirst ? box.top : box.bottom) > window.innerHeight;
+    return (newestFirst ? box.top : box.bottom) > window.innerHeight - LANDING_ROOM;
   }
 
   // The button sits at the screen's edge towards where the updates land, its arrow pointing there.
