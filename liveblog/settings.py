@@ -144,6 +144,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+    # The tests' database is a file, not Django's default in-memory one: with that, the live
+    # server's thread borrows the test thread's connection, and a poll answered while a test
+    # saves an update fails ("cannot start a transaction within a transaction") now and then.
+    DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", str(BASE_DIR / ".test-db.sqlite3"))
 
 # PostgreSQL that does not answer (frozen, hung host) must turn into a prompt
 # error, not threads stuck for as long as it lasts: the liveblog backend gives
