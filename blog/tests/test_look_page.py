@@ -110,6 +110,20 @@ def test_a_long_line_of_code_wraps_on_a_phone(page):
     assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_code_in_the_pinned_post_stands_out_from_the_pinned_box(page, scheme):
+    page.emulate_media(color_scheme=scheme)
+    entry = make_entry()
+    make_update(
+        entry, content="Run `make demo`, then:\n\n```\ncurl -s https://example.com/\n```", pinned=True
+    )
+    page.goto(entry.get_absolute_url())
+    background = "element => getComputedStyle(element).backgroundColor"
+    box = page.locator("#pinned-update").evaluate(background)
+    assert page.locator("#pinned-update pre").evaluate(background) != box
+    assert page.locator("#pinned-update p code").evaluate(background) != box
+
+
 def test_dark_scheme_follows_the_readers_setting(page):
     page.emulate_media(color_scheme="dark")
     page.goto("/")
