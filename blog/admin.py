@@ -224,8 +224,11 @@ class EntryAdmin(QueryStringGuard, admin.ModelAdmin):
         """The desk, where authors post, edit and illustrate (blog/desk.py); the stock form beside it."""
         if entry.pk is None:
             return "Save the entry first."
+        # Each link keeps its words together: the column is narrow, and "Open / desk / or the /
+        # form" over four lines read as four links.
         return format_html(
-            '<a class="desk-link" href="{}">Open desk</a> <a class="form-link" href="{}">or the form</a>',
+            '<a class="desk-link" href="{}">Open&nbsp;desk</a> '
+            '<a class="form-link" href="{}">or&nbsp;the&nbsp;form</a>',
             desk_url(entry),
             post_update_url(entry),
         )

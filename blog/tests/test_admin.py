@@ -126,8 +126,8 @@ def test_entry_list_shows_live_status_update_count_and_links_to_the_desk(admin_c
     make_update(entry)
     html = admin_client.get(reverse("admin:blog_entry_changelist")).content.decode()
     assert '<td class="field-update_count">2</td>' in html
-    assert f'<a class="desk-link" href="/admin/blog/entry/{entry.pk}/desk/">Open desk</a>' in html
-    assert f'href="{ADD_UPDATE}?entry={entry.pk}">or the form</a>' in html
+    assert f'<a class="desk-link" href="/admin/blog/entry/{entry.pk}/desk/">Open&nbsp;desk</a>' in html
+    assert f'href="{ADD_UPDATE}?entry={entry.pk}">or&nbsp;the&nbsp;form</a>' in html
     assert '<td class="field-coverage_status">Live</td>' in html
 
 
@@ -138,7 +138,7 @@ def test_entry_form_prepopulates_the_slug_and_links_to_the_site(admin_client):
     assert "&quot;dependency_ids&quot;: [&quot;#id_title&quot;]" in add_form
     change_form = admin_client.get(reverse("admin:blog_entry_change", args=[entry.pk])).content.decode()
     assert "View on site" in change_form
-    assert f'href="/admin/blog/entry/{entry.pk}/desk/">Open desk</a>' in change_form
+    assert f'href="/admin/blog/entry/{entry.pk}/desk/">Open&nbsp;desk</a>' in change_form
 
 
 def test_entry_with_unknown_time_zone_is_a_form_error(admin_client):
