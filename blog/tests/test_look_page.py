@@ -100,6 +100,22 @@ def test_live_badge_sits_beside_the_title(page):
     assert badge["x"] > title["x"] and badge["y"] < title["y"] + title["height"]
 
 
+def test_a_badge_that_wraps_on_the_home_page_lines_up_with_the_title(page):
+    make_entry(title="Keynote")
+    page.goto("/")
+    # The item just wide enough for the title: the badge goes onto a line of its own.
+    page.evaluate(
+        """() => {
+            const item = document.querySelector('.entry-list li');
+            item.style.width = item.querySelector('a').getBoundingClientRect().width + 1 + 'px';
+        }"""
+    )
+    title = page.locator(".entry-list li a").bounding_box()
+    badge = page.locator(".entry-list .badge").bounding_box()
+    assert badge["y"] >= title["y"] + title["height"], "the badge did not wrap"
+    assert badge["x"] == title["x"]
+
+
 def test_a_long_line_of_code_wraps_on_a_phone(page):
     entry = make_entry()
     make_update(entry, content="```\n" + "curl https://example.com/" + "a-very-long-path/" * 20 + "\n```")

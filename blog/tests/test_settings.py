@@ -106,6 +106,13 @@ def test_database_comes_from_database_url_with_sqlite_as_the_default(environment
     assert result.stdout.strip() == engine
 
 
+def test_tests_on_sqlite_use_a_database_file_the_live_server_opens_on_its_own():
+    # In memory, the live server's thread would borrow the test thread's connection, and a poll
+    # answered while a test saves an update would fail now and then.
+    result = read_setting("settings.DATABASES['default']['TEST']['NAME']", SECRET_KEY=A_REAL_KEY)
+    assert result.stdout.strip() == str(PROJECT_ROOT / ".test-db.sqlite3"), result.stderr
+
+
 def test_a_copy_of_env_example_is_a_working_env_file():
     example = str(PROJECT_ROOT / ".env.example")
     result = read_setting("settings.DATABASES['default']['ENGINE']", ENV_FILE=example, SECRET_KEY=A_REAL_KEY)
